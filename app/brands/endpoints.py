@@ -1,0 +1,64 @@
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from app.brands import service
+from app.brands.repository import BrandRepository
+from app.brands.schemas import BrandImport, BrandOut
+from app.kit.auth import authorize
+from app.kit.body import body_doc, json_body
+from app.kit.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.kit.errors import NotFound, ProviderError, ProviderNotConfigured
+from app.kit.ids import parse_id
+from app.kit.openapi import errors_doc
+from app.kit.pagination import PageParams, page_params, paginate
+from app.kit.routing import UnitOfWorkRoute, request_session
+from app.kit.tenancy import AuthContext
+from app.models import Brand
+
+router = APIRouter(prefix="/v1/brands", tags=["brands"], route_class=UnitOfWorkRoute)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=Envelope[BrandOut],
+    responses={
+        200: {"model": Envelope[BrandOut], "description": "Already imported: refreshed"},
+        **errors_doc(ProviderNotConfigured, ProviderError, write=True),
+    },
+    openapi_extra=body_doc(BrandImport),
+    summary="Import a brand from its provider",
+)
+async def import_brand(
+    request: Request,
+    auth: AuthContext = Depends(authorize("brands:write")),
+    body: BrandImport = Depends(json_body(BrandImport)),
+) -> Response:
+    brand, created = await service.import_brand(
+        request_session(request), auth.tenant, request.app.state.providers, body
+    )
+    return ok(BrandOut.model_validate(brand), 201 if created else 200)
+
+
+@router.get("", response_model=ListEnvelope[BrandOut], responses=errors_doc(), summary="List brands")
+async def list_brands(
+    request: Request,
+    auth: AuthContext = Depends(authorize("brands:read")),
+    page: PageParams = Depends(page_params),
+) -> Response:
+    repo = BrandRepository(request_session(request), auth.tenant)
+    rows, meta = await paginate(repo.session, repo.list_query(), Brand.id, page)
+    return ok_list([BrandOut.model_validate(r) for r in rows], meta)
+
+
+@router.get(
+    "/{brand_id}",
+    response_model=Envelope[BrandOut],
+    responses=errors_doc(NotFound),
+    summary="Get a brand",
+)
+async def get_brand(
+    brand_id: str, request: Request, auth: AuthContext = Depends(authorize("brands:read"))
+) -> Response:
+    brand = await service.get_brand(request_session(request), auth.tenant, parse_id(brand_id))
+    return ok(BrandOut.model_validate(brand))

@@ -1,0 +1,24 @@
+import uuid
+from datetime import datetime
+
+from pydantic import Field
+
+from app.kit.providers import ProviderName
+from app.kit.schemas import RequestSchema, ResponseSchema
+from app.models import IdentityStatus
+
+
+class BrandImport(RequestSchema):
+    provider: ProviderName
+    provider_brand_id: str = Field(min_length=1, max_length=255)
+
+
+class BrandOut(ResponseSchema):
+    id: uuid.UUID
+    provider: str
+    provider_brand_id: str
+    display_name: str | None
+    identity_status: IdentityStatus
+    status: str
+    created_at: datetime
+    updated_at: datetime

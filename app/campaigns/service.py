@@ -1,0 +1,44 @@
+"""Campaign import: the brand fixes the provider; the provider supplies the campaign."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.brands.repository import BrandRepository
+from app.campaigns.repository import CampaignRepository
+from app.campaigns.schemas import CampaignImport
+from app.kit.errors import Conflict, NotFound, ProviderError, ValidationFailed
+from app.kit.providers import ProviderRegistry
+from app.kit.tenancy import Tenant
+from app.models import Campaign
+from providers.base import ProviderCallError, ProviderObjectNotFound
+
+
+async def import_campaign(
+    session: AsyncSession, tenant: Tenant, registry: ProviderRegistry, body: CampaignImport
+) -> tuple[Campaign, bool]:
+    brand = await BrandRepository(session, tenant).get(body.brand_id)
+    if brand is None:
+        raise NotFound("brand not found")
+    provider = await registry.for_tenant(tenant, brand.provider)
+    try:
+        info = await provider.get_campaign(body.provider_campaign_id)
+    except ProviderObjectNotFound as exc:
+        raise ValidationFailed(details={"provider_campaign_id": exc.reason}) from None
+    except ProviderCallError as exc:
+        raise ProviderError(f"{brand.provider}: {exc.reason}") from None
+    if info.provider_brand_id is not None and info.provider_brand_id != brand.provider_brand_id:
+        raise Conflict(
+            f"campaign belongs to brand {info.provider_brand_id} at {brand.provider}, "
+            f"not {brand.provider_brand_id}"
+        )
+    return await CampaignRepository(session, tenant).upsert(brand, info)
+
+
+async def get_campaign(
+    session: AsyncSession, tenant: Tenant, campaign_id: uuid.UUID | None
+) -> Campaign:
+    campaign = await CampaignRepository(session, tenant).get(campaign_id)
+    if campaign is None:
+        raise NotFound("campaign not found")
+    return campaign

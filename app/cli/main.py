@@ -1,0 +1,224 @@
+"""The ``numlink`` command."""
+
+import asyncio
+import json
+import signal
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.cli.database import resolve_database
+from app.keys.service import SCOPES, create_key, parse_scopes, revoke_key
+from app.kit.db import create_engine, create_sessionmaker
+from app.kit.errors import NumlinkError
+from app.kit.logging import configure_logging
+from app.kit.migrations import upgrade
+from app.main import create_app
+from app.models import Mode
+from app.orgs.service import create_org, get_org
+from app.propagation.worker import PropagationWorker
+from app.settings import Settings, get_settings
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help="numlink gateway")
+orgs_cli = typer.Typer(no_args_is_help=True, help="Organisations")
+keys_cli = typer.Typer(no_args_is_help=True, help="API keys")
+cli.add_typer(orgs_cli, name="orgs")
+cli.add_typer(keys_cli, name="keys")
+
+T = TypeVar("T")
+HostOpt = Annotated[str | None, typer.Option(help="Bind address (default NUMLINK_HOST)")]
+PortOpt = Annotated[int | None, typer.Option(help="Port (default NUMLINK_PORT)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
+
+
+def main() -> None:
+    cli()
+
+
+def _settings(host: str | None = None, port: int | None = None) -> Settings:
+    settings = get_settings()
+    if host is not None:
+        settings.host = host
+    if port is not None:
+        settings.port = port
+    configure_logging(settings.log_level)
+    return settings
+
+
+@cli.command()
+def serve(host: HostOpt = None, port: PortOpt = None) -> None:
+    """API and propagation worker in one process (development)."""
+    settings = _settings(host, port)
+    resolve_database(settings, migrate=True)
+    _banner(settings)
+    asyncio.run(_serve_all(settings))
+
+
+async def _serve_all(settings: Settings) -> None:
+    assert settings.database_url
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    app = create_app(settings, engine)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    )
+    stop = asyncio.Event()
+    worker = asyncio.create_task(PropagationWorker(create_sessionmaker(engine), settings).run(stop))
+    try:
+        await server.serve()
+    finally:
+        stop.set()
+        await worker
+        await engine.dispose()
+
+
+@cli.command()
+def api(host: HostOpt = None, port: PortOpt = None, workers: int | None = None) -> None:
+    """The HTTP API only (stateless; run as many as you like)."""
+    settings = _settings(host, port)
+    resolve_database(settings, migrate=False)
+    uvicorn.run(
+        "app.asgi:app",
+        host=settings.host,
+        port=settings.port,
+        workers=workers or settings.api_workers,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@cli.command()
+def worker() -> None:
+    """The propagation worker only (run several to scale out)."""
+    settings = _settings()
+    resolve_database(settings, migrate=False)
+    asyncio.run(_run_worker(settings))
+
+
+async def _run_worker(settings: Settings) -> None:
+    assert settings.database_url
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await PropagationWorker(create_sessionmaker(engine), settings).run(stop)
+    finally:
+        await engine.dispose()
+
+
+@cli.command()
+def migrate() -> None:
+    """Upgrade the database schema to the latest revision."""
+    settings = _settings()
+    url = resolve_database(settings, migrate=False)
+    upgrade(url)
+    typer.echo("database at head", err=True)
+
+
+@orgs_cli.command("create")
+def orgs_create(name: str, as_json: JsonOpt = False) -> None:
+    """Create an organisation; prints its id."""
+
+    async def run(session: AsyncSession) -> dict[str, Any]:
+        org = await create_org(session, name)
+        return {"id": str(org.id), "name": org.name}
+
+    result = _with_session(run)
+    typer.echo(json.dumps(result) if as_json else result["id"])
+
+
+@keys_cli.command("create")
+def keys_create(
+    org: Annotated[str, typer.Option(help="Organisation id")],
+    scopes: Annotated[str, typer.Option(help=f"Comma-separated, or 'all': {','.join(SCOPES)}")],
+    mode: Annotated[Mode, typer.Option(help="test (sandbox) or live")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an API key; prints it once (it is stored only as a hash)."""
+
+    async def run(session: AsyncSession) -> dict[str, Any]:
+        org_id = _uuid(org, "--org")
+        await get_org(session, org_id)
+        issued = await create_key(session, org_id, mode, parse_scopes(scopes))
+        return {
+            "id": str(issued.record.id),
+            "key": issued.key,
+            "org_id": str(org_id),
+            "mode": mode.value,
+            "scopes": issued.record.scopes,
+        }
+
+    result = _with_session(run)
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        typer.echo(f"key id {result['id']} ({result['mode']}); the key is shown once:", err=True)
+        typer.echo(result["key"])
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: str, as_json: JsonOpt = False) -> None:
+    """Revoke an API key by id (honoured by running servers within NUMLINK_KEY_CACHE_TTL_S)."""
+
+    async def run(session: AsyncSession) -> dict[str, Any]:
+        await revoke_key(session, _uuid(key_id, "KEY_ID"))
+        return {"id": key_id, "revoked": True}
+
+    result = _with_session(run)
+    typer.echo(json.dumps(result) if as_json else f"revoked {key_id}")
+
+
+def _uuid(raw: str, name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        _fail(f"{name} must be a UUID, got {raw!r}")
+
+
+def _fail(message: str) -> Any:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _with_session(run: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    settings = _settings()
+    url = resolve_database(settings, migrate=False)
+
+    async def go() -> T:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                return await run(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(go())
+    except NumlinkError as exc:
+        detail = f" ({exc.details})" if exc.details else ""
+        return _fail(f"{exc.message}{detail}")  # type: ignore[no-any-return]
+
+
+def _banner(settings: Settings) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    cli_path = sys.argv[0]
+    print(
+        f"""
+numlink is starting on {base}  (API docs: {base}/docs, health: {base}/readyz)
+API and propagation worker run in this process; test mode uses the sandbox provider.
+
+In another terminal, create an organisation and a test key, then call the API:
+  ORG=$({cli_path} orgs create demo)
+  KEY=$({cli_path} keys create --org $ORG --scopes all --mode test)
+  curl -s {base}/v1/brands -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \\
+       -d '{{"provider": "sandbox", "provider_brand_id": "BRAND1"}}'
+See README.md for the whole walkthrough. Ctrl-C stops it.
+""",
+        flush=True,
+    )

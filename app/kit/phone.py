@@ -1,0 +1,52 @@
+"""E.164 parsing and 10DLC eligibility, by libphonenumber."""
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_TYPES: dict[int, str] = {
+    PhoneNumberType.FIXED_LINE: "local",
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: "local",
+    PhoneNumberType.MOBILE: "mobile",
+    PhoneNumberType.TOLL_FREE: "toll_free",
+    PhoneNumberType.PREMIUM_RATE: "premium_rate",
+    PhoneNumberType.SHARED_COST: "shared_cost",
+    PhoneNumberType.VOIP: "voip",
+    PhoneNumberType.PERSONAL_NUMBER: "personal",
+    PhoneNumberType.PAGER: "pager",
+    PhoneNumberType.UAN: "uan",
+    PhoneNumberType.VOICEMAIL: "voicemail",
+}
+NUMBER_TYPES: tuple[str, ...] = (*dict.fromkeys(_TYPES.values()), "unknown")
+LONG_CODE_TYPES = ("local", "mobile")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedNumber:
+    e164: str
+    region_code: str | None
+    number_type: str
+
+    @property
+    def is_us_long_code(self) -> bool:
+        return self.region_code == "US" and self.number_type in LONG_CODE_TYPES
+
+
+def parse_e164(raw: str) -> ParsedNumber:
+    """Accept exactly E.164 (``+`` and 7-15 digits) that libphonenumber knows to be valid."""
+    if not _E164.match(raw):
+        raise ValueError("must be E.164, e.g. +14155552671")
+    try:
+        parsed = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"must be E.164: {exc}") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("not a valid phone number")
+    return ParsedNumber(
+        e164=raw,
+        region_code=phonenumbers.region_code_for_number(parsed),
+        number_type=_TYPES.get(phonenumbers.number_type(parsed), "unknown"),
+    )

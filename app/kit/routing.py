@@ -1,0 +1,71 @@
+"""The request's transaction owner: one session per request, committed once, here only."""
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.kit import idempotency
+from app.kit.db import SessionMaker
+from app.kit.errors import InternalError, NumlinkError
+
+log = logging.getLogger("numlink.request")
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+_EXPECTED = (NumlinkError, RequestValidationError, HTTPException)
+
+
+def request_session(request: Request) -> AsyncSession:
+    session: AsyncSession = request.state.session
+    return session
+
+
+class UnitOfWorkRoute(APIRoute):
+    """Runs the endpoint in one transaction: commit on success, roll back on any error.
+
+    Idempotent responses are stored inside that same transaction, just before the commit.
+    """
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def run_in_transaction(request: Request) -> Response:
+            sessions: SessionMaker = request.app.state.sessions
+            engine: AsyncEngine = request.app.state.engine
+            async with sessions() as session:
+                request.state.session = session
+                try:
+                    response = await handler(request)
+                    if response.status_code >= 400:
+                        raise _ErrorResponse(response)
+                    reservation = getattr(request.state, "idempotency", None)
+                    if reservation is not None:
+                        await idempotency.complete(session, reservation, response)
+                    await session.commit()
+                    return response
+                except idempotency.IdempotentReplay as replay:
+                    return replay.response()
+                except BaseException as exc:
+                    await session.rollback()
+                    reservation = getattr(request.state, "idempotency", None)
+                    if reservation is not None:
+                        await idempotency.release(engine, reservation)
+                    if isinstance(exc, _ErrorResponse):
+                        return exc.response
+                    if isinstance(exc, _EXPECTED) or not isinstance(exc, Exception):
+                        raise
+                    raise InternalError() from exc
+
+        return run_in_transaction
+
+
+class _ErrorResponse(Exception):
+    def __init__(self, response: Response) -> None:
+        super().__init__("error response")
+        self.response = response

@@ -1,0 +1,71 @@
+"""The FastAPI application."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.brands.endpoints import router as brands_router
+from app.campaigns.endpoints import router as campaigns_router
+from app.keys.service import KeyAuthenticator
+from app.kit.db import create_engine, create_sessionmaker
+from app.kit.envelope import JSONBody
+from app.kit.handlers import install_handlers
+from app.kit.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.kit.providers import ProviderRegistry
+from app.kit.ratelimit import KeyRateLimiter
+from app.numbers.endpoints import router as numbers_router
+from app.ops import router as ops_router
+from app.settings import Settings, get_settings
+from app.test_helpers.endpoints import router as test_helpers_router
+
+DESCRIPTION = """Link US 10DLC phone numbers to messaging campaigns across providers.
+
+Authenticate with `Authorization: Bearer am_live_…` or `am_test_…`. Every response is an
+envelope: `{"success": true, "data": …}` or `{"success": false, "error": {code, message,
+request_id, details?}}`; `X-Request-Id` carries the same ULID as `request_id`.
+"""
+
+
+def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        if own_engine:
+            if not settings.database_url:
+                raise RuntimeError("DATABASE_URL is not set (numlink serve starts one for you)")
+            app.state.engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        else:
+            app.state.engine = engine
+        wire_state(app, settings)
+        try:
+            yield
+        finally:
+            if own_engine:
+                await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="numlink",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=JSONBody,
+    )
+    install_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, access_log_enabled=settings.access_log)
+    for router in (ops_router, brands_router, campaigns_router, numbers_router, test_helpers_router):
+        app.include_router(router)
+    return app
+
+
+def wire_state(app: FastAPI, settings: Settings) -> None:
+    """Per-process singletons; the engine must already be on ``app.state``."""
+    app.state.settings = settings
+    app.state.sessions = create_sessionmaker(app.state.engine)
+    app.state.providers = ProviderRegistry(app.state.sessions, settings)
+    app.state.authenticator = KeyAuthenticator(settings.key_cache_ttl_s)
+    app.state.rate_limiter = KeyRateLimiter(settings.key_rate_per_s)

@@ -1,0 +1,217 @@
+"""All ORM models. Every tenant table leads with ``org_id`` (and ``mode``) in its keys."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from ulid import ULID
+
+
+def new_id() -> uuid.UUID:
+    """Time-ordered UUID (a ULID's bytes): ids sort by creation time, so lists page by id."""
+    return ULID().to_uuid()
+
+
+class Mode(StrEnum):
+    LIVE = "live"
+    TEST = "test"
+
+
+class IdentityStatus(StrEnum):
+    UNVERIFIED = "UNVERIFIED"
+    SELF_DECLARED = "SELF_DECLARED"
+    VERIFIED = "VERIFIED"
+    VETTED_VERIFIED = "VETTED_VERIFIED"
+
+
+class CampaignStatus(StrEnum):
+    PENDING = "PENDING"
+    ACTIVE = "ACTIVE"
+    EXPIRED = "EXPIRED"
+    REJECTED = "REJECTED"
+    SUSPENDED = "SUSPENDED"
+
+
+class LineStatus(StrEnum):
+    PENDING = "pending"
+    PROPAGATED = "propagated"
+    FAILED = "failed"
+
+
+class SyncPhase(StrEnum):
+    SUBMIT = "submit"  # the provider must be told the desired state
+    CONFIRM = "confirm"  # the provider accepted; waiting for its final status
+
+
+def _values(enum: type[StrEnum]) -> str:
+    return ", ".join(f"'{m.value}'" for m in enum)
+
+
+TS = DateTime(timezone=True)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
+
+
+class Org(Base):
+    __tablename__ = "orgs"
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    __table_args__ = (CheckConstraint(f"mode IN ({_values(Mode)})", name="mode"),)
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(8))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    secret_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(TS)
+
+
+class Brand(Timestamps, Base):
+    __tablename__ = "brands"
+    __table_args__ = (
+        UniqueConstraint("org_id", "mode", "provider", "provider_brand_id"),
+        CheckConstraint(f"mode IN ({_values(Mode)})", name="mode"),
+        Index("ix_brands_org_id_mode_id", "org_id", "mode", "id"),
+        CheckConstraint(f"identity_status IN ({_values(IdentityStatus)})", name="identity"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
+    mode: Mapped[str] = mapped_column(String(8))
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_brand_id: Mapped[str] = mapped_column(Text)
+    display_name: Mapped[str | None] = mapped_column(Text)
+    identity_status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+
+
+class Campaign(Timestamps, Base):
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        UniqueConstraint("org_id", "mode", "provider", "provider_campaign_id"),
+        CheckConstraint(f"mode IN ({_values(Mode)})", name="mode"),
+        Index("ix_campaigns_org_id_mode_id", "org_id", "mode", "id"),
+        Index("ix_campaigns_org_id_mode_brand_id_id", "org_id", "mode", "brand_id", "id"),
+        CheckConstraint(f"status IN ({_values(CampaignStatus)})", name="status"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
+    mode: Mapped[str] = mapped_column(String(8))
+    brand_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("brands.id"))
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_campaign_id: Mapped[str] = mapped_column(Text)
+    tcr_campaign_id: Mapped[str | None] = mapped_column(Text)
+    usecase: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    provider_status: Mapped[str | None] = mapped_column(Text)
+
+
+class PhoneNumber(Timestamps, Base):
+    """A number and, at once, the reconciler's work item for its campaign link."""
+
+    __tablename__ = "phone_numbers"
+    __table_args__ = (
+        UniqueConstraint("org_id", "mode", "number"),
+        CheckConstraint(f"mode IN ({_values(Mode)})", name="mode"),
+        Index("ix_phone_numbers_org_id_mode_id", "org_id", "mode", "id"),
+        Index("ix_phone_numbers_org_id_mode_campaign_id_id", "org_id", "mode", "campaign_id", "id"),
+        Index(
+            "ix_phone_numbers_due",
+            "next_attempt_at",
+            postgresql_where=text("next_attempt_at IS NOT NULL"),
+        ),
+        CheckConstraint(
+            f"carrier_line_option_status IN ({_values(LineStatus)})", name="line_status"
+        ),
+        CheckConstraint(f"sync_phase IN ({_values(SyncPhase)})", name="sync_phase"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
+    mode: Mapped[str] = mapped_column(String(8))
+    number: Mapped[str] = mapped_column(String(20))
+    region_code: Mapped[str | None] = mapped_column(String(4))
+    number_type: Mapped[str] = mapped_column(String(24))
+    provider: Mapped[str] = mapped_column(String(32))
+    inbound_url: Mapped[str | None] = mapped_column(Text)
+    status_url: Mapped[str | None] = mapped_column(Text)
+    label: Mapped[str | None] = mapped_column(Text)
+    assigned: Mapped[bool] = mapped_column(Boolean)
+    sms_enabled: Mapped[bool] = mapped_column(Boolean)
+    mms_enabled: Mapped[bool] = mapped_column(Boolean)
+    # desired state (what the user asked for)
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("campaigns.id"))
+    desired_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    carrier_line_option_status: Mapped[str | None] = mapped_column(String(16))
+    carrier_line_option_propagated_at: Mapped[datetime | None] = mapped_column(TS)
+    carrier_line_option_error: Mapped[str | None] = mapped_column(Text)
+    # what the provider is known to hold, and the reconciler's bookkeeping
+    linked_campaign_ref: Mapped[str | None] = mapped_column(Text)
+    sync_phase: Mapped[str | None] = mapped_column(String(16))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(TS)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+
+
+class IdempotencyKey(Base):
+    """No FK to api_keys: reservations are committed on their own connection first."""
+
+    __tablename__ = "idempotency_keys"
+    api_key_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=func.now(), index=True)
+
+
+class SandboxLink(Base):
+    """The sandbox provider's own record of a number's link, as a real provider would keep."""
+
+    __tablename__ = "sandbox_links"
+    org_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    campaign_ref: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(32))
+    ready_at: Mapped[datetime] = mapped_column(TS)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())

@@ -1,0 +1,153 @@
+import uuid
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from app.kit.auth import authorize
+from app.kit.body import body_doc, json_body
+from app.kit.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.kit.errors import (
+    BrandNotVerified,
+    CampaignNotActive,
+    Conflict,
+    NotFound,
+    NumberNotAssigned,
+    NumberNotEligible,
+    ProviderError,
+    ProviderMismatch,
+    ProviderNotConfigured,
+)
+from app.kit.ids import parse_id
+from app.kit.openapi import errors_doc
+from app.kit.pagination import PageParams, page_params, paginate
+from app.kit.providers import ProviderName
+from app.kit.routing import UnitOfWorkRoute, request_session
+from app.kit.tenancy import AuthContext
+from app.models import PhoneNumber
+from app.numbers import service
+from app.numbers.repository import PhoneNumberRepository
+from app.numbers.schemas import (
+    AttachCampaign,
+    LineStatusName,
+    NumberOut,
+    NumberRegister,
+    NumberType,
+    NumberUpdate,
+)
+
+router = APIRouter(prefix="/v1/phone-numbers", tags=["phone numbers"], route_class=UnitOfWorkRoute)
+
+ATTACH_ERRORS = (
+    NotFound,
+    CampaignNotActive,
+    BrandNotVerified,
+    NumberNotAssigned,
+    ProviderMismatch,
+    NumberNotEligible,
+)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=Envelope[NumberOut],
+    responses=errors_doc(Conflict, ProviderNotConfigured, ProviderError, write=True),
+    openapi_extra=body_doc(NumberRegister),
+    summary="Register a number the org holds at a provider",
+)
+async def register_number(
+    request: Request,
+    auth: AuthContext = Depends(authorize("numbers:write")),
+    body: NumberRegister = Depends(json_body(NumberRegister)),
+) -> Response:
+    number = await service.register_number(
+        request_session(request), auth.tenant, request.app.state.providers, body
+    )
+    return ok(NumberOut.model_validate(number), 201)
+
+
+@router.get(
+    "", response_model=ListEnvelope[NumberOut], responses=errors_doc(), summary="List numbers"
+)
+async def list_numbers(
+    request: Request,
+    auth: AuthContext = Depends(authorize("numbers:read")),
+    page: PageParams = Depends(page_params),
+    campaign_id: uuid.UUID | None = Query(None),
+    number_type: NumberType | None = Query(None),
+    carrier_line_option_status: LineStatusName | None = Query(None),
+    provider: ProviderName | None = Query(None),
+) -> Response:
+    repo = PhoneNumberRepository(request_session(request), auth.tenant)
+    stmt = repo.list_query(
+        campaign_id=campaign_id,
+        number_type=number_type,
+        line_status=carrier_line_option_status,
+        provider=provider,
+    )
+    rows, meta = await paginate(repo.session, stmt, PhoneNumber.id, page)
+    return ok_list([NumberOut.model_validate(r) for r in rows], meta)
+
+
+@router.get(
+    "/{number_id}",
+    response_model=Envelope[NumberOut],
+    responses=errors_doc(NotFound),
+    summary="Get a number",
+)
+async def get_number(
+    number_id: str, request: Request, auth: AuthContext = Depends(authorize("numbers:read"))
+) -> Response:
+    number = await service.get_number(request_session(request), auth.tenant, parse_id(number_id))
+    return ok(NumberOut.model_validate(number))
+
+
+@router.patch(
+    "/{number_id}",
+    response_model=Envelope[NumberOut],
+    responses=errors_doc(*ATTACH_ERRORS, write=True),
+    openapi_extra=body_doc(NumberUpdate),
+    summary="Update inbound_url, status_url, label or campaign_id (all or nothing)",
+)
+async def update_number(
+    number_id: str,
+    request: Request,
+    auth: AuthContext = Depends(authorize("numbers:write")),
+    body: NumberUpdate = Depends(json_body(NumberUpdate)),
+) -> Response:
+    number = await service.update_number(
+        request_session(request), auth.tenant, parse_id(number_id), body
+    )
+    return ok(NumberOut.model_validate(number))
+
+
+@router.post(
+    "/{number_id}/campaign",
+    response_model=Envelope[NumberOut],
+    responses=errors_doc(*ATTACH_ERRORS, write=True),
+    openapi_extra=body_doc(AttachCampaign),
+    summary="Attach a campaign to a number (ordered checks; idempotent; atomic move)",
+)
+async def attach_campaign(
+    number_id: str,
+    request: Request,
+    auth: AuthContext = Depends(authorize("numbers:write")),
+    body: AttachCampaign = Depends(json_body(AttachCampaign)),
+) -> Response:
+    row = await service.attach_campaign(
+        request_session(request), auth.tenant, parse_id(number_id), body.campaign_id
+    )
+    return ok(NumberOut.model_validate(row))
+
+
+@router.delete(
+    "/{number_id}/campaign",
+    response_model=Envelope[NumberOut],
+    responses=errors_doc(NotFound, write=True),
+    summary="Detach the number's campaign (idempotent)",
+)
+async def detach_campaign(
+    number_id: str, request: Request, auth: AuthContext = Depends(authorize("numbers:write"))
+) -> Response:
+    row = await service.detach_campaign(request_session(request), auth.tenant, parse_id(number_id))
+    return ok(NumberOut.model_validate(row))

@@ -1,0 +1,64 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field
+
+from app.kit.phone import NUMBER_TYPES
+from app.kit.providers import ProviderName
+from app.kit.schemas import RequestSchema, ResponseSchema
+
+LineStatusName = Literal["pending", "propagated", "failed"]
+NumberType = Literal[NUMBER_TYPES]  # type: ignore[valid-type]
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute http(s) URL")
+    return value
+
+
+WebhookUrl = Annotated[str, Field(max_length=2048), AfterValidator(_http_url)]
+Label = Annotated[str, Field(max_length=255)]
+
+
+class NumberRegister(RequestSchema):
+    number: str = Field(max_length=32, description="E.164, e.g. +14155552671")
+    provider: ProviderName
+    label: Label | None = None
+    inbound_url: WebhookUrl | None = None
+    status_url: WebhookUrl | None = None
+
+
+class NumberUpdate(RequestSchema):
+    """Only these four fields; ``campaign_id`` goes through the attach rules (null detaches)."""
+
+    inbound_url: WebhookUrl | None = None
+    status_url: WebhookUrl | None = None
+    label: Label | None = None
+    campaign_id: uuid.UUID | None = None
+
+
+class AttachCampaign(RequestSchema):
+    campaign_id: uuid.UUID
+
+
+class NumberOut(ResponseSchema):
+    id: uuid.UUID
+    number: str
+    number_type: str
+    provider: str
+    inbound_url: str | None
+    status_url: str | None
+    label: str | None
+    campaign_id: uuid.UUID | None
+    carrier_line_option_status: LineStatusName | None
+    carrier_line_option_propagated_at: datetime | None
+    carrier_line_option_error: str | None
+    assigned: bool
+    sms_enabled: bool
+    mms_enabled: bool
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,111 @@
+"""One reconcile step for one number: compare desired with provider state and act.
+
+Level-triggered: a step either tells the provider the desired state (``submit``) or observes
+what the provider holds (``confirm``) and decides from that alone, so a step repeated after a
+crash, or taken on a row another worker abandoned, converges instead of double-applying.
+"""
+
+from dataclasses import dataclass
+
+from app.models import LineStatus, SyncPhase
+from app.propagation.backoff import backoff_delay
+from app.propagation.repository import Outcome, WorkItem
+from providers.base import (
+    LinkState,
+    Provider,
+    ProviderRejectedError,
+    ProviderTemporaryError,
+)
+
+PENDING, PROPAGATED, FAILED = LineStatus.PENDING.value, LineStatus.PROPAGATED.value, LineStatus.FAILED.value
+SUBMIT, CONFIRM = SyncPhase.SUBMIT.value, SyncPhase.CONFIRM.value
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    retry_base_s: float
+    retry_cap_s: float
+    confirm_poll_s: float
+    confirm_poll_cap_s: float
+    max_attempts: int
+
+
+async def reconcile(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
+    observing = item.phase == CONFIRM or item.reclaimed
+    try:
+        if observing:
+            return await observe(item, provider, timing)
+        return await submit(item, provider, timing)
+    except ProviderTemporaryError as exc:
+        return retry_later(item, timing, exc.reason, exc.retry_after, observing)
+    except ProviderRejectedError as exc:
+        return rejected(item, exc.reason)
+
+
+async def submit(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
+    desired, linked = item.desired_ref, item.linked_ref
+    if desired == linked:
+        return await observe(item, provider, timing)
+    if linked is None:
+        assert desired is not None
+        await provider.link(item.number, desired)
+    elif desired is None:
+        await provider.unlink(item.number, linked)
+    else:
+        await provider.move(item.number, linked, desired)
+    return Outcome(linked_ref=desired, status=PENDING, phase=CONFIRM, next_in_s=timing.confirm_poll_s)
+
+
+async def observe(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
+    status = await provider.get_link_status(item.number)
+    desired = item.desired_ref
+    act_now = Outcome(linked_ref=status.campaign_ref, status=PENDING, phase=SUBMIT, next_in_s=0.0)
+    if status.state is LinkState.PENDING:
+        if status.campaign_ref != desired:
+            return act_now
+        poll = backoff_delay(item.attempts, timing.confirm_poll_s, timing.confirm_poll_cap_s)
+        return Outcome(
+            linked_ref=desired, status=PENDING, phase=CONFIRM, next_in_s=poll, attempts=item.attempts + 1
+        )
+    if status.state is LinkState.LINKED:
+        if desired is not None and status.campaign_ref == desired:
+            return Outcome(linked_ref=desired, status=PROPAGATED, phase=None, next_in_s=None, propagated=True)
+        return act_now
+    if status.state is LinkState.UNLINKED:
+        if desired is None:
+            return Outcome(linked_ref=None, status=None, phase=None, next_in_s=None)
+        return Outcome(linked_ref=None, status=PENDING, phase=SUBMIT, next_in_s=0.0)
+    # FAILED: the provider rejected its last operation
+    if status.campaign_ref != desired:
+        return Outcome(linked_ref=item.linked_ref, status=PENDING, phase=SUBMIT, next_in_s=0.0)
+    linked = item.linked_ref if desired is None else None
+    return Outcome(
+        linked_ref=linked,
+        status=FAILED,
+        phase=None,
+        next_in_s=None,
+        error=status.reason or "the provider rejected the change",
+    )
+
+
+def retry_later(
+    item: WorkItem, timing: Timing, reason: str, retry_after: float | None, observing: bool
+) -> Outcome:
+    attempts = item.attempts + 1
+    if not observing and attempts >= timing.max_attempts:
+        return rejected(item, f"gave up after {attempts} attempts: {reason}")
+    delay = backoff_delay(item.attempts, timing.retry_base_s, timing.retry_cap_s)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return Outcome(
+        linked_ref=item.linked_ref,
+        status=PENDING,
+        phase=CONFIRM if observing else SUBMIT,
+        next_in_s=delay,
+        attempts=attempts,
+        error=None,
+    )
+
+
+def rejected(item: WorkItem, reason: str) -> Outcome:
+    return Outcome(linked_ref=item.linked_ref, status=FAILED, phase=None, next_in_s=None, error=reason)

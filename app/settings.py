@@ -1,0 +1,47 @@
+"""Runtime configuration, read once from the environment (prefix ``NUMLINK_``)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NUMLINK_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "NUMLINK_DATABASE_URL")
+    )
+    data_dir: Path = Path(".numlink")
+    db_pool_size: int = Field(default=20, ge=1)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_workers: int = Field(default=1, ge=1)
+    log_level: str = "INFO"
+    access_log: bool = True
+
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    key_rate_per_s: float = Field(default=100.0, ge=0)
+    key_cache_ttl_s: float = Field(default=5.0, ge=0)
+    idempotency_ttl_h: float = Field(default=24.0, ge=24)
+    idempotency_stale_s: float = Field(default=60.0, gt=0)
+
+    sandbox_delay_s: float = Field(default=2.0, ge=0)
+    sandbox_failure_rate: float = Field(default=0.0, ge=0, le=1)
+
+    worker_batch_size: int = Field(default=200, ge=1)
+    worker_concurrency: int = Field(default=32, ge=1)
+    worker_lease_s: float = Field(default=30.0, gt=0)
+    worker_idle_sleep_s: float = Field(default=0.2, gt=0)
+    retry_base_s: float = Field(default=1.0, gt=0)
+    retry_cap_s: float = Field(default=300.0, gt=0)
+    confirm_poll_s: float = Field(default=1.0, gt=0)
+    confirm_poll_cap_s: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=25, ge=1)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,23 @@
+from typing import Literal
+
+from pydantic import Field
+
+from app.kit.schemas import RequestSchema
+from app.models import CampaignStatus, IdentityStatus
+
+
+class SetIdentityStatus(RequestSchema):
+    identity_status: IdentityStatus
+
+
+class SetCampaignStatus(RequestSchema):
+    status: CampaignStatus
+
+
+class SetAssignment(RequestSchema):
+    assigned: bool
+
+
+class CarrierOutcome(RequestSchema):
+    outcome: Literal["propagated", "failed"]
+    reason: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,101 @@
+"""Test-mode state changes that, in live mode, only the provider or carriers could make."""
+
+import uuid
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.brands.repository import BrandRepository
+from app.campaigns.repository import CampaignRepository
+from app.kit.errors import Conflict, NotFound
+from app.kit.providers import ProviderRegistry
+from app.kit.tenancy import Tenant
+from app.models import Brand, Campaign, Mode, PhoneNumber
+from app.numbers.repository import PhoneNumberRepository
+from app.test_helpers.schemas import CarrierOutcome
+
+DEFAULT_FAILURE = "carrier rejected the link (test helper)"
+
+
+def require_test_mode(tenant: Tenant) -> None:
+    if tenant.mode is not Mode.TEST:
+        raise NotFound()
+
+
+async def set_identity_status(
+    session: AsyncSession, tenant: Tenant, brand_id: uuid.UUID | None, identity_status: str
+) -> Brand:
+    repo = BrandRepository(session, tenant)
+    brand = await repo.get(brand_id)
+    if brand is None:
+        raise NotFound("brand not found")
+    return await repo.set_identity_status(brand, identity_status)
+
+
+async def set_campaign_status(
+    session: AsyncSession, tenant: Tenant, campaign_id: uuid.UUID | None, status: str
+) -> Campaign:
+    repo = CampaignRepository(session, tenant)
+    campaign = await repo.get(campaign_id)
+    if campaign is None:
+        raise NotFound("campaign not found")
+    return await repo.set_status(campaign, status)
+
+
+async def set_assignment(
+    session: AsyncSession, tenant: Tenant, number_id: uuid.UUID | None, assigned: bool
+) -> PhoneNumber:
+    repo = PhoneNumberRepository(session, tenant)
+    number = await repo.get(number_id)
+    if number is None:
+        raise NotFound("phone number not found")
+    await repo.update_fields(number.id, {"assigned": assigned})
+    await session.refresh(number)
+    return number
+
+
+async def settle_propagation(
+    session: AsyncSession,
+    tenant: Tenant,
+    registry: ProviderRegistry,
+    number_id: uuid.UUID | None,
+    body: CarrierOutcome,
+) -> PhoneNumber:
+    """Settle a pending link now, at the sandbox and on the row, as a carrier webhook would."""
+    repo = PhoneNumberRepository(session, tenant)
+    number = await repo.get(number_id)
+    if number is None:
+        raise NotFound("phone number not found")
+    if number.carrier_line_option_status != "pending":
+        raise Conflict("the number has no propagation in progress")
+    desired_ref = None
+    if number.campaign_id is not None:
+        desired_ref = (
+            await session.execute(
+                select(Campaign.provider_campaign_id).where(Campaign.id == number.campaign_id)
+            )
+        ).scalar_one()
+    failed = body.outcome == "failed"
+    reason = (body.reason or DEFAULT_FAILURE) if failed else None
+    await registry.sandbox(tenant, number.provider).force_outcome(number.number, desired_ref, reason)
+    if failed:
+        linked = number.linked_campaign_ref if desired_ref is None else None
+        status, propagated_at = "failed", None
+    else:
+        linked = desired_ref
+        status, propagated_at = ("propagated" if desired_ref else None), func.now()
+    await session.execute(
+        repo.scoped(update(PhoneNumber).where(PhoneNumber.id == number.id)).values(
+            carrier_line_option_status=status,
+            carrier_line_option_error=reason,
+            carrier_line_option_propagated_at=propagated_at if desired_ref else None,
+            linked_campaign_ref=linked,
+            sync_phase=None,
+            next_attempt_at=None,
+            lease_owner=None,
+            attempts=0,
+            updated_at=func.now(),
+        )
+    )
+    await session.refresh(number)
+    return number

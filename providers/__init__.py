@@ -1,0 +1,1 @@
+"""Provider adapters behind one Protocol (``providers.base.Provider``)."""

@@ -1,0 +1,94 @@
+"""The one interface every provider adapter implements.
+
+An adapter instance is bound to one provider account (or, for the sandbox, one org), so the
+methods take only business arguments. Campaign and brand references are the provider's ids.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class LinkState(StrEnum):
+    PENDING = "pending"  # accepted, carriers not confirmed yet (link or unlink in flight)
+    LINKED = "linked"
+    FAILED = "failed"  # the last link or unlink was rejected
+    UNLINKED = "unlinked"  # the provider holds no link for the number
+
+
+@dataclass(frozen=True, slots=True)
+class LinkStatus:
+    """``campaign_ref``: LINKED, the campaign held; PENDING/FAILED, the operation's target
+    campaign (None for an unlink)."""
+
+    state: LinkState
+    campaign_ref: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BrandInfo:
+    provider_brand_id: str
+    display_name: str | None
+    identity_status: str  # UNVERIFIED | SELF_DECLARED | VERIFIED | VETTED_VERIFIED
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignInfo:
+    provider_campaign_id: str
+    provider_brand_id: str | None
+    tcr_campaign_id: str | None
+    usecase: str | None
+    status: str  # numlink's normalised status: PENDING | ACTIVE | EXPIRED | REJECTED | SUSPENDED
+    provider_status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NumberInfo:
+    number: str
+    assigned: bool
+    sms_enabled: bool
+    mms_enabled: bool
+
+
+class ProviderCallError(Exception):
+    """Base of adapter failures; ``reason`` is safe to show to the org."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class ProviderTemporaryError(ProviderCallError):
+    """5xx, 429, timeouts, resets: worth retrying (after ``retry_after`` seconds if given)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class ProviderRejectedError(ProviderCallError):
+    """The provider refused the request and retrying will not change that."""
+
+
+class ProviderObjectNotFound(ProviderRejectedError):
+    """The brand, campaign or number does not exist at the provider."""
+
+
+class Provider(Protocol):
+    name: str
+
+    async def link(self, number: str, campaign_ref: str) -> None: ...
+
+    async def move(self, number: str, from_ref: str, to_ref: str) -> None: ...
+
+    async def unlink(self, number: str, campaign_ref: str) -> None: ...
+
+    async def get_link_status(self, number: str) -> LinkStatus: ...
+
+    async def get_brand(self, provider_brand_id: str) -> BrandInfo: ...
+
+    async def get_campaign(self, provider_campaign_id: str) -> CampaignInfo: ...
+
+    async def get_number(self, number: str) -> NumberInfo: ...

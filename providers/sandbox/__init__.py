@@ -1,0 +1,3 @@
+from providers.sandbox.provider import SandboxProvider
+
+__all__ = ["SandboxProvider"]

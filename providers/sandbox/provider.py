@@ -1,0 +1,154 @@
+"""The built-in sandbox: a provider that behaves like a real one, asynchronously.
+
+Its state lives in its own table (``sandbox_links``) so every worker process sees the same
+provider, as they would a real one. A link or unlink is accepted at once and settles
+``delay_s`` later, failing with probability ``failure_rate``. Brands, campaigns and numbers
+read from it are on the happy path; test helpers set any other state on numlink's side.
+"""
+
+import hashlib
+import random
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from app.kit.db import SessionMaker
+from app.models import SandboxLink
+from providers.base import (
+    BrandInfo,
+    CampaignInfo,
+    LinkState,
+    LinkStatus,
+    NumberInfo,
+    ProviderRejectedError,
+)
+
+LINKING, UNLINKING = "linking", "unlinking"
+SUCCESS, FAILURE = "success", "failure"
+SIMULATED_REJECTION = "sandbox: carrier rejected the link (simulated)"
+
+
+class SandboxProvider:
+    def __init__(
+        self,
+        sessions: SessionMaker,
+        org_id: uuid.UUID,
+        *,
+        name: str = "sandbox",
+        delay_s: float = 2.0,
+        failure_rate: float = 0.0,
+    ) -> None:
+        self.name = name
+        self._sessions = sessions
+        self._org_id = org_id
+        self._delay = timedelta(seconds=delay_s)
+        self._failure_rate = failure_rate
+
+    async def link(self, number: str, campaign_ref: str) -> None:
+        await self._start(number, campaign_ref, LINKING)
+
+    async def move(self, number: str, from_ref: str, to_ref: str) -> None:
+        await self._start(number, to_ref, LINKING)
+
+    async def unlink(self, number: str, campaign_ref: str) -> None:
+        await self._start(number, campaign_ref, UNLINKING)
+
+    async def _start(self, number: str, campaign_ref: str, state: str) -> None:
+        failing = self._failure_rate > 0 and random.random() < self._failure_rate
+        values = {
+            "org_id": self._org_id,
+            "number": number,
+            "campaign_ref": campaign_ref,
+            "state": state,
+            "ready_at": func.now() + self._delay,
+            "outcome": FAILURE if failing else SUCCESS,
+            "reason": SIMULATED_REJECTION if failing else None,
+            "updated_at": func.now(),
+        }
+        stmt = insert(SandboxLink).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[SandboxLink.org_id, SandboxLink.number],
+            set_={k: stmt.excluded[k] for k in values if k not in ("org_id", "number")},
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(stmt)
+
+    async def get_link_status(self, number: str) -> LinkStatus:
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(SandboxLink, SandboxLink.ready_at <= func.now()).where(
+                        SandboxLink.org_id == self._org_id, SandboxLink.number == number
+                    )
+                )
+            ).one_or_none()
+        if row is None:
+            return LinkStatus(LinkState.UNLINKED)
+        link, settled = row
+        target = link.campaign_ref if link.state == LINKING else None
+        if not settled:
+            return LinkStatus(LinkState.PENDING, target)
+        if link.outcome == FAILURE:
+            return LinkStatus(LinkState.FAILED, target, link.reason)
+        if link.state == UNLINKING:
+            return LinkStatus(LinkState.UNLINKED)
+        return LinkStatus(LinkState.LINKED, link.campaign_ref)
+
+    async def force_outcome(self, number: str, campaign_ref: str | None, reason: str | None) -> None:
+        """Settle the number's link now (test helper): success when ``reason`` is None."""
+        async with self._sessions.begin() as session:
+            if campaign_ref is None and reason is None:
+                await session.execute(
+                    delete(SandboxLink).where(
+                        SandboxLink.org_id == self._org_id, SandboxLink.number == number
+                    )
+                )
+                return
+            values = {
+                "org_id": self._org_id,
+                "number": number,
+                "campaign_ref": campaign_ref,
+                "state": LINKING if campaign_ref else UNLINKING,
+                "ready_at": func.now(),
+                "outcome": FAILURE if reason else SUCCESS,
+                "reason": reason,
+                "updated_at": func.now(),
+            }
+            stmt = insert(SandboxLink).values(values)
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[SandboxLink.org_id, SandboxLink.number],
+                    set_={k: stmt.excluded[k] for k in values if k not in ("org_id", "number")},
+                )
+            )
+
+    async def get_brand(self, provider_brand_id: str) -> BrandInfo:
+        _require_ref(provider_brand_id, "brand")
+        return BrandInfo(
+            provider_brand_id=provider_brand_id,
+            display_name=f"Sandbox brand {provider_brand_id}",
+            identity_status="VERIFIED",
+            status="ACTIVE",
+        )
+
+    async def get_campaign(self, provider_campaign_id: str) -> CampaignInfo:
+        _require_ref(provider_campaign_id, "campaign")
+        digest = hashlib.sha256(provider_campaign_id.encode()).hexdigest()[:6].upper()
+        return CampaignInfo(
+            provider_campaign_id=provider_campaign_id,
+            provider_brand_id=None,
+            tcr_campaign_id=f"C{digest}",
+            usecase="MIXED",
+            status="ACTIVE",
+            provider_status="ACTIVE",
+        )
+
+    async def get_number(self, number: str) -> NumberInfo:
+        return NumberInfo(number=number, assigned=True, sms_enabled=True, mms_enabled=True)
+
+
+def _require_ref(ref: str, kind: str) -> None:
+    if not ref.strip():
+        raise ProviderRejectedError(f"sandbox: empty {kind} id")
