@@ -57,7 +57,13 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     install_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, access_log_enabled=settings.access_log)
-    for router in (ops_router, brands_router, campaigns_router, numbers_router, test_helpers_router):
+    for router in (
+        ops_router,
+        brands_router,
+        campaigns_router,
+        numbers_router,
+        test_helpers_router,
+    ):
         app.include_router(router)
     return app
 

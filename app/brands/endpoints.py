@@ -40,7 +40,9 @@ async def import_brand(
     return ok(BrandOut.model_validate(brand), 201 if created else 200)
 
 
-@router.get("", response_model=ListEnvelope[BrandOut], responses=errors_doc(), summary="List brands")
+@router.get(
+    "", response_model=ListEnvelope[BrandOut], responses=errors_doc(), summary="List brands"
+)
 async def list_brands(
     request: Request,
     auth: AuthContext = Depends(authorize("brands:read")),

@@ -18,7 +18,8 @@ class BrandRepository(TenantRepository):
         stmt = self.scoped(select(Brand).where(Brand.id == brand_id))
         if fresh:
             stmt = stmt.execution_options(populate_existing=True)
-        return (await self.session.execute(stmt)).scalar()
+        found: Brand | None = (await self.session.execute(stmt)).scalar()
+        return found
 
     def list_query(self) -> Select[Any]:
         return self.scoped(select(Brand))
@@ -37,18 +38,18 @@ class BrandRepository(TenantRepository):
             **values,
             **self.tenant_values(),
         )
-        stmt = stmt.on_conflict_do_update(
+        upsert: Any = stmt.on_conflict_do_update(
             index_elements=["org_id", "mode", "provider", "provider_brand_id"],
             set_={**values, "updated_at": func.now()},
         ).returning(Brand.id, literal_column("xmax = 0"))
-        brand_id, created = (await self.session.execute(stmt)).one()
+        brand_id, created = (await self.session.execute(upsert)).one()
         brand = await self.get(brand_id, fresh=True)
         assert brand is not None
         return brand, bool(created)
 
     async def set_identity_status(self, brand: Brand, identity_status: str) -> Brand:
         brand.identity_status = identity_status
-        brand.updated_at = func.now()  # type: ignore[assignment]
+        brand.updated_at = func.now()
         await self.session.flush()
         await self.session.refresh(brand)
         return brand

@@ -18,7 +18,8 @@ class CampaignRepository(TenantRepository):
         stmt = self.scoped(select(Campaign).where(Campaign.id == campaign_id))
         if fresh:
             stmt = stmt.execution_options(populate_existing=True)
-        return (await self.session.execute(stmt)).scalar()
+        found: Campaign | None = (await self.session.execute(stmt)).scalar()
+        return found
 
     def list_query(self, *, brand_id: uuid.UUID | None, status: str | None) -> Select[Any]:
         stmt = self.scoped(select(Campaign))
@@ -43,11 +44,11 @@ class CampaignRepository(TenantRepository):
             **values,
             **self.tenant_values(),
         )
-        stmt = stmt.on_conflict_do_update(
+        upsert: Any = stmt.on_conflict_do_update(
             index_elements=["org_id", "mode", "provider", "provider_campaign_id"],
             set_={**values, "updated_at": func.now()},
         ).returning(Campaign.id, literal_column("xmax = 0"))
-        campaign_id, created = (await self.session.execute(stmt)).one()
+        campaign_id, created = (await self.session.execute(upsert)).one()
         campaign = await self.get(campaign_id, fresh=True)
         assert campaign is not None
         return campaign, bool(created)
@@ -55,7 +56,7 @@ class CampaignRepository(TenantRepository):
     async def set_status(self, campaign: Campaign, status: str) -> Campaign:
         campaign.status = status
         campaign.provider_status = status
-        campaign.updated_at = func.now()  # type: ignore[assignment]
+        campaign.updated_at = func.now()
         await self.session.flush()
         await self.session.refresh(campaign)
         return campaign

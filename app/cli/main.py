@@ -6,7 +6,7 @@ import signal
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 import uvicorn
@@ -64,7 +64,9 @@ async def _serve_all(settings: Settings) -> None:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     app = create_app(settings, engine)
     server = uvicorn.Server(
-        uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_config=None, access_log=False
+        )
     )
     stop = asyncio.Event()
     worker = asyncio.create_task(PropagationWorker(create_sessionmaker(engine), settings).run(stop))
@@ -181,7 +183,7 @@ def _uuid(raw: str, name: str) -> uuid.UUID:
         _fail(f"{name} must be a UUID, got {raw!r}")
 
 
-def _fail(message: str) -> Any:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 
@@ -202,7 +204,7 @@ def _with_session(run: Callable[[AsyncSession], Awaitable[T]]) -> T:
         return asyncio.run(go())
     except NumlinkError as exc:
         detail = f" ({exc.details})" if exc.details else ""
-        return _fail(f"{exc.message}{detail}")  # type: ignore[no-any-return]
+        _fail(f"{exc.message}{detail}")
 
 
 def _banner(settings: Settings) -> None:

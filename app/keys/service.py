@@ -126,7 +126,11 @@ class KeyAuthenticator:
         record = None
         if row is not None:
             record = _KeyRecord(
-                row.org_id, row.mode, frozenset(row.scopes), row.secret_hash, row.revoked_at is not None
+                row.org_id,
+                row.mode,
+                frozenset(row.scopes),
+                row.secret_hash,
+                row.revoked_at is not None,
             )
         if len(self._cache) > 10_000:
             self._cache.clear()

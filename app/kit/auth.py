@@ -23,7 +23,9 @@ def bearer_token(request: Request) -> str | None:
 def authorize(scope: str) -> Callable[[Request], Awaitable[AuthContext]]:
     async def authorized(request: Request) -> AuthContext:
         state = request.app.state
-        ctx = await state.authenticator.authenticate(request_session(request), bearer_token(request))
+        ctx: AuthContext = await state.authenticator.authenticate(
+            request_session(request), bearer_token(request)
+        )
         org_id_var.set(str(ctx.tenant.org_id))
         if scope not in ctx.scopes:
             raise Forbidden()

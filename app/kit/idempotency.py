@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.responses import Response
@@ -21,6 +21,7 @@ from app.kit.errors import IdempotencyInProgress, IdempotencyKeyReused, Validati
 from app.models import IdempotencyKey
 
 HEADER = "idempotency-key"
+_TABLE: Table = IdempotencyKey.__table__  # type: ignore[assignment]
 MAX_KEY_LENGTH = 255
 
 
@@ -78,7 +79,7 @@ async def reserve(
     stale_after: timedelta,
 ) -> Reservation:
     """Reserve ``key`` or raise: replay, reused for another request, or still in progress."""
-    table = IdempotencyKey.__table__
+    table = _TABLE
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         inserted = await conn.execute(
@@ -133,7 +134,7 @@ async def reserve(
 
 
 async def complete(session: AsyncSession, reservation: Reservation, response: Response) -> None:
-    table = IdempotencyKey.__table__
+    table = _TABLE
     await session.execute(
         update(table)
         .where(table.c.api_key_id == reservation.api_key_id, table.c.key == reservation.key)
@@ -142,7 +143,7 @@ async def complete(session: AsyncSession, reservation: Reservation, response: Re
 
 
 async def release(engine: AsyncEngine, reservation: Reservation) -> None:
-    table = IdempotencyKey.__table__
+    table = _TABLE
     async with engine.begin() as conn:
         await conn.execute(
             delete(table).where(
@@ -154,6 +155,6 @@ async def release(engine: AsyncEngine, reservation: Reservation) -> None:
 
 
 async def purge_expired(session: AsyncSession, ttl: timedelta) -> int:
-    table = IdempotencyKey.__table__
+    table = _TABLE
     result = await session.execute(delete(table).where(table.c.created_at < func.now() - ttl))
     return int(getattr(result, "rowcount", 0) or 0)

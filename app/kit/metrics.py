@@ -12,6 +12,8 @@ HTTP_LATENCY = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 PROPAGATION_STEPS = Counter(
-    "numlink_propagation_steps_total", "Reconciler steps by provider and result", ["provider", "result"]
+    "numlink_propagation_steps_total",
+    "Reconciler steps by provider and result",
+    ["provider", "result"],
 )
 PROPAGATION_CLAIMED = Counter("numlink_propagation_claimed_total", "Rows claimed by workers")

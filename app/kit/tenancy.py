@@ -36,7 +36,7 @@ class TenantRepository:
 
     def scoped(self, stmt: S, model: Any = None) -> S:
         target = model if model is not None else self.model
-        return stmt.where(  # type: ignore[return-value]
+        return stmt.where(
             target.org_id == self.tenant.org_id, target.mode == self.tenant.mode.value
         )
 

@@ -16,7 +16,8 @@ class PhoneNumberRepository(TenantRepository):
         if number_id is None:
             return None
         stmt = self.scoped(select(PhoneNumber).where(PhoneNumber.id == number_id))
-        return (await self.session.execute(stmt)).scalar()
+        found: PhoneNumber | None = (await self.session.execute(stmt)).scalar()
+        return found
 
     async def number_exists(self, number: str) -> bool:
         stmt = self.scoped(select(PhoneNumber.id).where(PhoneNumber.number == number))
@@ -60,13 +61,21 @@ class PhoneNumberRepository(TenantRepository):
         self, stmt: TextClause, number_id: uuid.UUID | None, **params: Any
     ) -> tuple[str, Mapping[str, Any]]:
         row = (
-            await self.session.execute(
-                stmt,
-                {"number_id": number_id, "org_id": self.tenant.org_id,
-                 "mode": self.tenant.mode.value, **params},
+            (
+                await self.session.execute(
+                    stmt,
+                    {
+                        "number_id": number_id,
+                        "org_id": self.tenant.org_id,
+                        "mode": self.tenant.mode.value,
+                        **params,
+                    },
+                )
             )
-        ).mappings().one()
-        return str(row["outcome"]), row
+            .mappings()
+            .one()
+        )
+        return str(row["outcome"]), dict(row)
 
     async def update_fields(self, number_id: uuid.UUID, values: Mapping[str, Any]) -> None:
         stmt = self.scoped(update(PhoneNumber).where(PhoneNumber.id == number_id))

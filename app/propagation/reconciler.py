@@ -17,7 +17,11 @@ from providers.base import (
     ProviderTemporaryError,
 )
 
-PENDING, PROPAGATED, FAILED = LineStatus.PENDING.value, LineStatus.PROPAGATED.value, LineStatus.FAILED.value
+PENDING, PROPAGATED, FAILED = (
+    LineStatus.PENDING.value,
+    LineStatus.PROPAGATED.value,
+    LineStatus.FAILED.value,
+)
 SUBMIT, CONFIRM = SyncPhase.SUBMIT.value, SyncPhase.CONFIRM.value
 
 
@@ -53,7 +57,9 @@ async def submit(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
         await provider.unlink(item.number, linked)
     else:
         await provider.move(item.number, linked, desired)
-    return Outcome(linked_ref=desired, status=PENDING, phase=CONFIRM, next_in_s=timing.confirm_poll_s)
+    return Outcome(
+        linked_ref=desired, status=PENDING, phase=CONFIRM, next_in_s=timing.confirm_poll_s
+    )
 
 
 async def observe(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
@@ -65,11 +71,17 @@ async def observe(item: WorkItem, provider: Provider, timing: Timing) -> Outcome
             return act_now
         poll = backoff_delay(item.attempts, timing.confirm_poll_s, timing.confirm_poll_cap_s)
         return Outcome(
-            linked_ref=desired, status=PENDING, phase=CONFIRM, next_in_s=poll, attempts=item.attempts + 1
+            linked_ref=desired,
+            status=PENDING,
+            phase=CONFIRM,
+            next_in_s=poll,
+            attempts=item.attempts + 1,
         )
     if status.state is LinkState.LINKED:
         if desired is not None and status.campaign_ref == desired:
-            return Outcome(linked_ref=desired, status=PROPAGATED, phase=None, next_in_s=None, propagated=True)
+            return Outcome(
+                linked_ref=desired, status=PROPAGATED, phase=None, next_in_s=None, propagated=True
+            )
         return act_now
     if status.state is LinkState.UNLINKED:
         if desired is None:
@@ -108,4 +120,6 @@ def retry_later(
 
 
 def rejected(item: WorkItem, reason: str) -> Outcome:
-    return Outcome(linked_ref=item.linked_ref, status=FAILED, phase=None, next_in_s=None, error=reason)
+    return Outcome(
+        linked_ref=item.linked_ref, status=FAILED, phase=None, next_in_s=None, error=reason
+    )

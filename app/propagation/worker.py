@@ -65,7 +65,9 @@ class PropagationWorker:
 
     async def fill(self) -> int:
         """Claim as many rows as there are free slots and start on them."""
-        free = min(self.settings.worker_concurrency - len(self._inflight), self.settings.worker_batch_size)
+        free = min(
+            self.settings.worker_concurrency - len(self._inflight), self.settings.worker_batch_size
+        )
         if free <= 0:
             return 0
         items = await self.claim(free)
@@ -104,11 +106,15 @@ class PropagationWorker:
         result = "lease_lost" if applied is None else (outcome.status or "unlinked")
         PROPAGATION_STEPS.labels(item.provider, result).inc()
         if outcome.status == FAILED and applied:
-            log.info("propagation failed", extra={"number_id": str(item.id), "reason": outcome.error})
+            log.info(
+                "propagation failed", extra={"number_id": str(item.id), "reason": outcome.error}
+            )
 
     async def step(self, item: WorkItem) -> Outcome:
         try:
-            provider = await self.registry.for_tenant(Tenant(item.org_id, Mode(item.mode)), item.provider)
+            provider = await self.registry.for_tenant(
+                Tenant(item.org_id, Mode(item.mode)), item.provider
+            )
             return await reconcile(item, provider, self.timing)
         except NumlinkError as exc:
             return rejected(item, exc.message)
@@ -116,7 +122,9 @@ class PropagationWorker:
             # A bug or a garbled provider answer: back off rather than spin on the row.
             log.exception("reconcile step crashed", extra={"number_id": str(item.id)})
             observing = item.phase == "confirm" or item.reclaimed
-            return retry_later(item, self.timing, f"internal error: {type(exc).__name__}", None, observing)
+            return retry_later(
+                item, self.timing, f"internal error: {type(exc).__name__}", None, observing
+            )
 
     async def purge_expired_keys(self) -> None:
         now = time.monotonic()
@@ -124,4 +132,6 @@ class PropagationWorker:
             return
         self._last_purge = now
         async with self.sessions.begin() as session:
-            await idempotency.purge_expired(session, timedelta(hours=self.settings.idempotency_ttl_h))
+            await idempotency.purge_expired(
+                session, timedelta(hours=self.settings.idempotency_ttl_h)
+            )

@@ -24,6 +24,7 @@ from app.test_helpers.schemas import (
     SetIdentityStatus,
 )
 
+
 def authorize_test_mode(scope: str) -> Callable[[Request], Awaitable[AuthContext]]:
     """401 and 403 as everywhere, then 404 for a live key: the helpers do not exist there."""
     authorized = authorize(scope)
@@ -110,6 +111,10 @@ async def settle_propagation(
     body: CarrierOutcome = Depends(json_body(CarrierOutcome)),
 ) -> Response:
     number = await service.settle_propagation(
-        request_session(request), auth.tenant, request.app.state.providers, parse_id(number_id), body
+        request_session(request),
+        auth.tenant,
+        request.app.state.providers,
+        parse_id(number_id),
+        body,
     )
     return ok(NumberOut.model_validate(number))

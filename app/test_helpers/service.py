@@ -76,19 +76,20 @@ async def settle_propagation(
             )
         ).scalar_one()
     failed = body.outcome == "failed"
-    reason = (body.reason or DEFAULT_FAILURE) if failed else None
-    await registry.sandbox(tenant, number.provider).force_outcome(number.number, desired_ref, reason)
-    if failed:
-        linked = number.linked_campaign_ref if desired_ref is None else None
-        status, propagated_at = "failed", None
-    else:
-        linked = desired_ref
-        status, propagated_at = ("propagated" if desired_ref else None), func.now()
+    reason: str | None = (body.reason or DEFAULT_FAILURE) if failed else None
+    await registry.sandbox(tenant, number.provider).force_outcome(
+        number.number, desired_ref, reason
+    )
+    # A failed unlink leaves the old link in place; a failed link leaves none.
+    linked = (
+        (number.linked_campaign_ref if desired_ref is None else None) if failed else desired_ref
+    )
+    status = "failed" if failed else ("propagated" if desired_ref else None)
     await session.execute(
         repo.scoped(update(PhoneNumber).where(PhoneNumber.id == number.id)).values(
             carrier_line_option_status=status,
             carrier_line_option_error=reason,
-            carrier_line_option_propagated_at=propagated_at if desired_ref else None,
+            carrier_line_option_propagated_at=func.now() if status == "propagated" else None,
             linked_campaign_ref=linked,
             sync_phase=None,
             next_attempt_at=None,

@@ -96,7 +96,9 @@ class SandboxProvider:
             return LinkStatus(LinkState.UNLINKED)
         return LinkStatus(LinkState.LINKED, link.campaign_ref)
 
-    async def force_outcome(self, number: str, campaign_ref: str | None, reason: str | None) -> None:
+    async def force_outcome(
+        self, number: str, campaign_ref: str | None, reason: str | None
+    ) -> None:
         """Settle the number's link now (test helper): success when ``reason`` is None."""
         async with self._sessions.begin() as session:
             if campaign_ref is None and reason is None:

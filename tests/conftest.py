@@ -1,0 +1,121 @@
+"""Fixtures. Most tests run inside one transaction that is rolled back; tests of races,
+workers, idempotency and crashes get a committed database of their own (``fresh_db``)."""
+
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.kit.db import create_engine
+from app.main import create_app, wire_state
+from app.settings import Settings
+from tests.database import TestServer
+from tests.support import Api, World
+
+
+def test_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "sandbox_delay_s": 0.0,
+        "confirm_poll_s": 0.01,
+        "confirm_poll_cap_s": 0.05,
+        "retry_base_s": 0.01,
+        "retry_cap_s": 0.05,
+        "key_rate_per_s": 0.0,
+        "key_cache_ttl_s": 0.0,
+        "worker_concurrency": 1,
+        "access_log": False,
+        "max_body_bytes": 64 * 1024,
+    }
+    values.update(overrides)
+    return Settings(database_url=None, **values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[TestServer]:
+    test_server = TestServer()
+    yield test_server
+    test_server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def database_url(server: TestServer) -> str:
+    return server.create_database()
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(database_url, pool_size=5)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One outer transaction per test, rolled back at the end; app commits become savepoints."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        yield conn
+        if outer.is_active:
+            await outer.rollback()
+
+
+@pytest.fixture
+def sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(
+        bind=connection,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+    )
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return test_settings()
+
+
+def build_app(engine: AsyncEngine, settings: Settings) -> FastAPI:
+    app = create_app(settings, engine)
+    app.state.engine = engine
+    wire_state(app, settings)
+    return app
+
+
+@pytest.fixture
+def app(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> FastAPI:
+    application = build_app(engine, settings)
+    application.state.sessions = sessions
+    application.state.providers._sessions = sessions
+    return application
+
+
+def client_for(app: FastAPI) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://numlink.test")
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as c:
+        yield c
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+async def world(api: Api, sessions: async_sessionmaker[AsyncSession]) -> World:
+    """An org with test and live keys (all scopes), ready to create objects through the API."""
+    return await World.create(api, sessions)
+
+
+@pytest.fixture
+def fresh_db(server: TestServer) -> Callable[[], str]:
+    """Makes a new committed, migrated database for tests that need real concurrency."""
+    return server.create_database
