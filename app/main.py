@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         lifespan=lifespan,
         default_response_class=JSONBody,
     )
+    app.router.redirect_slashes = False  # a redirect would not be an envelope
     install_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, access_log_enabled=settings.access_log)

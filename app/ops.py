@@ -1,5 +1,7 @@
 """Health, readiness and metrics: unauthenticated, outside the /v1 API."""
 
+from functools import lru_cache
+
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
@@ -20,6 +22,11 @@ async def healthz() -> Response:
     return JSONBody({"success": True, "data": {"status": "ok"}})
 
 
+@lru_cache(maxsize=1)
+def _head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def _current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
@@ -27,7 +34,7 @@ def _current_revision(conn: Connection) -> str | None:
 @router.get("/readyz", summary="The database is reachable and migrated to head")
 async def readyz(request: Request) -> Response:
     engine: AsyncEngine = request.app.state.engine
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = _head_revision()
     try:
         async with engine.connect() as conn:
             current = await conn.run_sync(_current_revision)

@@ -6,23 +6,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.brands.repository import BrandRepository
 from app.brands.schemas import BrandImport
-from app.kit.errors import NotFound, ProviderError, ValidationFailed
-from app.kit.providers import ProviderRegistry
+from app.kit.errors import NotFound
+from app.kit.providers import ProviderRegistry, read_from_provider
 from app.kit.tenancy import Tenant
 from app.models import Brand
-from providers.base import ProviderCallError, ProviderObjectNotFound
 
 
 async def import_brand(
     session: AsyncSession, tenant: Tenant, registry: ProviderRegistry, body: BrandImport
 ) -> tuple[Brand, bool]:
     provider = await registry.for_tenant(tenant, body.provider)
-    try:
-        info = await provider.get_brand(body.provider_brand_id)
-    except ProviderObjectNotFound as exc:
-        raise ValidationFailed(details={"provider_brand_id": exc.reason}) from None
-    except ProviderCallError as exc:
-        raise ProviderError(f"{body.provider}: {exc.reason}") from None
+    info = await read_from_provider(
+        provider.get_brand(body.provider_brand_id),
+        provider=body.provider,
+        field="provider_brand_id",
+    )
     return await BrandRepository(session, tenant).upsert(body.provider, info)
 
 

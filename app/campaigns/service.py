@@ -7,11 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.brands.repository import BrandRepository
 from app.campaigns.repository import CampaignRepository
 from app.campaigns.schemas import CampaignImport
-from app.kit.errors import Conflict, NotFound, ProviderError, ValidationFailed
-from app.kit.providers import ProviderRegistry
+from app.kit.errors import Conflict, NotFound
+from app.kit.providers import ProviderRegistry, read_from_provider
 from app.kit.tenancy import Tenant
 from app.models import Campaign
-from providers.base import ProviderCallError, ProviderObjectNotFound
 
 
 async def import_campaign(
@@ -21,12 +20,11 @@ async def import_campaign(
     if brand is None:
         raise NotFound("brand not found")
     provider = await registry.for_tenant(tenant, brand.provider)
-    try:
-        info = await provider.get_campaign(body.provider_campaign_id)
-    except ProviderObjectNotFound as exc:
-        raise ValidationFailed(details={"provider_campaign_id": exc.reason}) from None
-    except ProviderCallError as exc:
-        raise ProviderError(f"{brand.provider}: {exc.reason}") from None
+    info = await read_from_provider(
+        provider.get_campaign(body.provider_campaign_id),
+        provider=brand.provider,
+        field="provider_campaign_id",
+    )
     if info.provider_brand_id is not None and info.provider_brand_id != brand.provider_brand_id:
         raise Conflict(
             f"campaign belongs to brand {info.provider_brand_id} at {brand.provider}, "

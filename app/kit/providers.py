@@ -1,15 +1,17 @@
 """Which adapter serves a tenant's provider: the sandbox in test mode, real ones in live mode."""
 
-from typing import Literal
+from collections.abc import Awaitable
+from typing import Literal, TypeVar
 
 from app.kit.db import SessionMaker
-from app.kit.errors import ProviderNotConfigured, ValidationFailed
+from app.kit.errors import ProviderError, ProviderNotConfigured, ValidationFailed
 from app.kit.tenancy import Tenant
 from app.models import Mode
 from app.settings import Settings
-from providers.base import Provider
+from providers.base import Provider, ProviderCallError, ProviderObjectNotFound
 from providers.sandbox import SandboxProvider
 
+T = TypeVar("T")
 ProviderName = Literal["sandbox", "telnyx", "plivo"]
 PROVIDER_NAMES: tuple[str, ...] = ("sandbox", "telnyx", "plivo")
 
@@ -38,3 +40,13 @@ class ProviderRegistry:
             delay_s=self._settings.sandbox_delay_s,
             failure_rate=self._settings.sandbox_failure_rate,
         )
+
+
+async def read_from_provider(call: Awaitable[T], *, provider: str, field: str) -> T:
+    """A synchronous provider read: unknown object → 422 on ``field``; other failures → 502."""
+    try:
+        return await call
+    except ProviderObjectNotFound as exc:
+        raise ValidationFailed(details={field: exc.reason}) from None
+    except ProviderCallError as exc:
+        raise ProviderError(f"{provider}: {exc.reason}") from None

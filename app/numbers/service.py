@@ -14,17 +14,15 @@ from app.kit.errors import (
     NumberNotAssigned,
     NumberNotEligible,
     NumlinkError,
-    ProviderError,
     ProviderMismatch,
     ValidationFailed,
 )
 from app.kit.phone import parse_e164
-from app.kit.providers import ProviderRegistry
+from app.kit.providers import ProviderRegistry, read_from_provider
 from app.kit.tenancy import Tenant
 from app.models import PhoneNumber
 from app.numbers.repository import PhoneNumberRepository
 from app.numbers.schemas import NumberRegister, NumberUpdate
-from providers.base import ProviderCallError, ProviderObjectNotFound
 
 # The statement's verdicts, in the order the rules are checked.
 _REJECTIONS: dict[str, NumlinkError] = {
@@ -72,12 +70,9 @@ async def register_number(
     if await repo.number_exists(parsed.e164):
         raise Conflict("number is already registered", details={"number": "already registered"})
     provider = await registry.for_tenant(tenant, body.provider)
-    try:
-        info = await provider.get_number(parsed.e164)
-    except ProviderObjectNotFound as exc:
-        raise ValidationFailed(details={"number": exc.reason}) from None
-    except ProviderCallError as exc:
-        raise ProviderError(f"{body.provider}: {exc.reason}") from None
+    info = await read_from_provider(
+        provider.get_number(parsed.e164), provider=body.provider, field="number"
+    )
     return await repo.add(
         PhoneNumber(
             number=parsed.e164,

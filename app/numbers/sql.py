@@ -17,6 +17,16 @@ _REQUEUE = """
     attempts = 0,
     updated_at = now()"""
 
+# The row as changed, or as it was when nothing changed; no row on a rejection.
+_RESULT = """
+SELECT verdict.outcome, row.* FROM verdict
+LEFT JOIN (
+    SELECT * FROM changed
+    UNION ALL
+    SELECT num.* FROM num, verdict WHERE verdict.outcome = 'UNCHANGED'
+) row ON true
+"""
+
 ATTACH = text(
     f"""
 WITH camp AS (
@@ -54,13 +64,7 @@ WITH camp AS (
       AND p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
     RETURNING p.*
 )
-SELECT verdict.outcome, row.* FROM verdict
-LEFT JOIN (
-    SELECT * FROM changed
-    UNION ALL
-    SELECT num.* FROM num, verdict WHERE verdict.outcome = 'UNCHANGED'
-) row ON true
-"""
+{_RESULT}"""
 )
 
 # Nothing to undo at the provider (never submitted, no worker on it): settle at once.
@@ -99,11 +103,5 @@ WITH num AS (
       AND p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
     RETURNING p.*
 )
-SELECT verdict.outcome, row.* FROM verdict
-LEFT JOIN (
-    SELECT * FROM changed
-    UNION ALL
-    SELECT num.* FROM num, verdict WHERE verdict.outcome = 'UNCHANGED'
-) row ON true
-"""
+{_RESULT}"""
 )

@@ -6,12 +6,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.brands.repository import BrandRepository
+from app.brands.service import get_brand
 from app.campaigns.repository import CampaignRepository
+from app.campaigns.service import get_campaign
 from app.kit.errors import Conflict, NotFound
 from app.kit.providers import ProviderRegistry
 from app.kit.tenancy import Tenant
 from app.models import Brand, Campaign, Mode, PhoneNumber
 from app.numbers.repository import PhoneNumberRepository
+from app.numbers.service import get_number
 from app.test_helpers.schemas import CarrierOutcome
 
 DEFAULT_FAILURE = "carrier rejected the link (test helper)"
@@ -25,31 +28,22 @@ def require_test_mode(tenant: Tenant) -> None:
 async def set_identity_status(
     session: AsyncSession, tenant: Tenant, brand_id: uuid.UUID | None, identity_status: str
 ) -> Brand:
-    repo = BrandRepository(session, tenant)
-    brand = await repo.get(brand_id)
-    if brand is None:
-        raise NotFound("brand not found")
-    return await repo.set_identity_status(brand, identity_status)
+    brand = await get_brand(session, tenant, brand_id)
+    return await BrandRepository(session, tenant).set_identity_status(brand, identity_status)
 
 
 async def set_campaign_status(
     session: AsyncSession, tenant: Tenant, campaign_id: uuid.UUID | None, status: str
 ) -> Campaign:
-    repo = CampaignRepository(session, tenant)
-    campaign = await repo.get(campaign_id)
-    if campaign is None:
-        raise NotFound("campaign not found")
-    return await repo.set_status(campaign, status)
+    campaign = await get_campaign(session, tenant, campaign_id)
+    return await CampaignRepository(session, tenant).set_status(campaign, status)
 
 
 async def set_assignment(
     session: AsyncSession, tenant: Tenant, number_id: uuid.UUID | None, assigned: bool
 ) -> PhoneNumber:
-    repo = PhoneNumberRepository(session, tenant)
-    number = await repo.get(number_id)
-    if number is None:
-        raise NotFound("phone number not found")
-    await repo.update_fields(number.id, {"assigned": assigned})
+    number = await get_number(session, tenant, number_id)
+    await PhoneNumberRepository(session, tenant).update_fields(number.id, {"assigned": assigned})
     await session.refresh(number)
     return number
 
@@ -63,9 +57,7 @@ async def settle_propagation(
 ) -> PhoneNumber:
     """Settle a pending link now, at the sandbox and on the row, as a carrier webhook would."""
     repo = PhoneNumberRepository(session, tenant)
-    number = await repo.get(number_id)
-    if number is None:
-        raise NotFound("phone number not found")
+    number = await get_number(session, tenant, number_id)
     if number.carrier_line_option_status != "pending":
         raise Conflict("the number has no propagation in progress")
     desired_ref = None
