@@ -32,6 +32,9 @@ def test_settings(**overrides: object) -> Settings:
     return Settings(database_url=None, **values)  # type: ignore[arg-type]
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a factory, not a test
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[TestServer]:
     test_server = TestServer()

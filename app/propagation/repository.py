@@ -129,3 +129,10 @@ async def write_back(session: AsyncSession, item: WorkItem, outcome: Outcome) ->
     }
     row = (await session.execute(_WRITE_BACK, params)).first()
     return None if row is None else bool(row[0])
+
+
+async def has_scheduled_work(session: AsyncSession) -> bool:
+    found = await session.execute(
+        text("SELECT 1 FROM phone_numbers WHERE next_attempt_at IS NOT NULL LIMIT 1")
+    )
+    return found.first() is not None

@@ -77,15 +77,18 @@ class PropagationWorker:
             task.add_done_callback(self._inflight.discard)
         return len(items)
 
-    async def run_until_idle(self, timeout_s: float = 30.0) -> None:
-        """Process until nothing is due (tests and tools); work scheduled later is left."""
+    async def run_until_settled(self, timeout_s: float = 30.0) -> None:
+        """Process until no row has work scheduled at all (tests and tools)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if await self.fill() == 0 and not self._inflight:
-                return
-            if self._inflight:
+                async with self.sessions() as session:
+                    if not await repository.has_scheduled_work(session):
+                        return
+                await asyncio.sleep(min(0.01, self.settings.worker_idle_sleep_s))
+            elif self._inflight:
                 await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
-        raise TimeoutError("work still due after timeout")
+        raise TimeoutError("work still scheduled after timeout")
 
     async def claim(self, limit: int) -> list[WorkItem]:
         token = f"{self.name}:{uuid.uuid4().hex[:12]}"
