@@ -7,18 +7,19 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# clock_timestamp(), not now(): schedules are about wall time, not transaction start.
 _CLAIM = text(
     """
 WITH due AS (
     SELECT id, lease_owner IS NOT NULL AS reclaimed
     FROM phone_numbers
-    WHERE next_attempt_at <= now()
+    WHERE next_attempt_at <= (SELECT clock_timestamp())  -- once, so the index bounds the scan
     ORDER BY next_attempt_at
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
 )
 UPDATE phone_numbers p
-SET lease_owner = :token, next_attempt_at = now() + make_interval(secs => :lease_s)
+SET lease_owner = :token, next_attempt_at = clock_timestamp() + make_interval(secs => :lease_s)
 FROM due
 WHERE p.id = due.id
 RETURNING p.id, p.org_id, p.mode, p.number, p.provider, p.desired_version,
@@ -38,22 +39,22 @@ UPDATE phone_numbers SET
     sync_phase = CASE WHEN desired_version = :version THEN CAST(:phase AS varchar)
                       ELSE 'submit' END,
     next_attempt_at = CASE
-        WHEN desired_version <> :version THEN now()
+        WHEN desired_version <> :version THEN clock_timestamp()
         WHEN CAST(:next_in_s AS float8) IS NULL THEN NULL
-        ELSE now() + make_interval(secs => CAST(:next_in_s AS float8)) END,
+        ELSE clock_timestamp() + make_interval(secs => CAST(:next_in_s AS float8)) END,
     attempts = CASE WHEN desired_version = :version THEN :attempts ELSE 0 END,
     updated_at = CASE
         WHEN desired_version = :version
              AND (carrier_line_option_status IS DISTINCT FROM CAST(:status AS varchar)
                   OR carrier_line_option_error IS DISTINCT FROM CAST(:error AS text))
-        THEN now() ELSE updated_at END,
+        THEN clock_timestamp() ELSE updated_at END,
     carrier_line_option_status = CASE WHEN desired_version = :version
         THEN CAST(:status AS varchar) ELSE carrier_line_option_status END,
     carrier_line_option_error = CASE WHEN desired_version = :version
         THEN CAST(:error AS text) ELSE carrier_line_option_error END,
     carrier_line_option_propagated_at = CASE
         WHEN desired_version <> :version THEN carrier_line_option_propagated_at
-        WHEN :propagated THEN coalesce(carrier_line_option_propagated_at, now())
+        WHEN :propagated THEN coalesce(carrier_line_option_propagated_at, clock_timestamp())
         ELSE NULL END
 WHERE id = :id AND lease_owner = :token
 RETURNING desired_version = :version AS current

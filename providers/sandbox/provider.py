@@ -62,10 +62,10 @@ class SandboxProvider:
             "number": number,
             "campaign_ref": campaign_ref,
             "state": state,
-            "ready_at": func.now() + self._delay,
+            "ready_at": func.clock_timestamp() + self._delay,
             "outcome": FAILURE if failing else SUCCESS,
             "reason": SIMULATED_REJECTION if failing else None,
-            "updated_at": func.now(),
+            "updated_at": func.clock_timestamp(),
         }
         stmt = insert(SandboxLink).values(values)
         stmt = stmt.on_conflict_do_update(
@@ -79,7 +79,7 @@ class SandboxProvider:
         async with self._sessions() as session:
             row = (
                 await session.execute(
-                    select(SandboxLink, SandboxLink.ready_at <= func.now()).where(
+                    select(SandboxLink, SandboxLink.ready_at <= func.clock_timestamp()).where(
                         SandboxLink.org_id == self._org_id, SandboxLink.number == number
                     )
                 )
@@ -113,10 +113,10 @@ class SandboxProvider:
                 "number": number,
                 "campaign_ref": campaign_ref,
                 "state": LINKING if campaign_ref else UNLINKING,
-                "ready_at": func.now(),
+                "ready_at": func.clock_timestamp(),
                 "outcome": FAILURE if reason else SUCCESS,
                 "reason": reason,
-                "updated_at": func.now(),
+                "updated_at": func.clock_timestamp(),
             }
             stmt = insert(SandboxLink).values(values)
             await session.execute(
