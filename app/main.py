@@ -65,7 +65,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         numbers_router,
         test_helpers_router,
     ):
-        app.include_router(router)
+        # A flat route table (routes carry their prefix): the 405 handler's Allow header and
+        # route inventories read it directly.
+        app.router.routes.extend(router.routes)
     return app
 
 
