@@ -1,0 +1,185 @@
+"""Brands, campaigns and phone numbers: create/import, get, list filters, PATCH."""
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.numbers_support import canadian_number, toll_free_number
+from tests.support import Api, World, data, error_code, us_number
+
+
+async def test_brand_import_and_reimport(api: Api, world: World) -> None:
+    body = {"provider": "sandbox", "provider_brand_id": "BR-1"}
+    created = data(await api.post("/v1/brands", world.test_key, body), 201)
+    assert set(created) == {
+        "id",
+        "provider",
+        "provider_brand_id",
+        "display_name",
+        "identity_status",
+        "status",
+        "created_at",
+        "updated_at",
+    }
+    assert (created["provider"], created["identity_status"]) == ("sandbox", "VERIFIED")
+    again = data(await api.post("/v1/brands", world.test_key, body), 200)
+    assert again["id"] == created["id"]
+    assert data(await api.get(f"/v1/brands/{created['id']}", world.test_key)) == again
+    listed = data(await api.get("/v1/brands", world.test_key))
+    assert [b["id"] for b in listed] == [created["id"]]
+
+
+async def test_campaign_import_takes_the_brands_provider(api: Api, world: World) -> None:
+    brand = await world.brand("plivo")
+    campaign = data(
+        await api.post(
+            "/v1/campaigns",
+            world.test_key,
+            {"brand_id": brand["id"], "provider_campaign_id": "CP-1"},
+        ),
+        201,
+    )
+    assert (campaign["provider"], campaign["brand_id"], campaign["status"]) == (
+        "plivo",
+        brand["id"],
+        "ACTIVE",
+    )
+    assert campaign["tcr_campaign_id"] and campaign["provider_status"] == "ACTIVE"
+    missing = await api.post(
+        "/v1/campaigns",
+        world.test_key,
+        {"brand_id": str(uuid.uuid4()), "provider_campaign_id": "X"},
+    )
+    assert (missing.status_code, error_code(missing)) == (404, "NOT_FOUND")
+
+
+async def test_campaign_list_filters(api: Api, world: World) -> None:
+    first, second = await world.brand(), await world.brand()
+    a = await world.campaign(first)
+    b = await world.campaign(second, status="EXPIRED")
+    by_brand = data(await api.get(f"/v1/campaigns?brand_id={first['id']}", world.test_key))
+    assert [c["id"] for c in by_brand] == [a["id"]]
+    expired = data(await api.get("/v1/campaigns?status=EXPIRED", world.test_key))
+    assert [c["id"] for c in expired] == [b["id"]]
+    for query in ("status=GONE", "brand_id=12"):
+        assert (
+            error_code(await api.get(f"/v1/campaigns?{query}", world.test_key))
+            == "VALIDATION_FAILED"
+        )
+
+
+@pytest.mark.parametrize(
+    ("make", "number_type"),
+    [(us_number, "local"), (toll_free_number, "toll_free"), (canadian_number, "local")],
+)
+async def test_register_number_derives_type(world: World, make: Any, number_type: str) -> None:
+    number = await world.number(make())
+    assert number["number_type"] == number_type
+    assert (number["assigned"], number["sms_enabled"], number["mms_enabled"]) == (True, True, True)
+    assert number["campaign_id"] is None and number["carrier_line_option_status"] is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["4155552671", "+1 415 555 2671", "+1415555267a", "", "+15555550100", "+0123", 14155552671],
+)
+async def test_register_rejects_non_e164(api: Api, world: World, raw: Any) -> None:
+    response = await api.post(
+        "/v1/phone-numbers", world.test_key, {"number": raw, "provider": "sandbox"}
+    )
+    assert (response.status_code, error_code(response)) == (422, "VALIDATION_FAILED")
+    assert "number" in response.json()["error"]["details"]
+
+
+async def test_register_duplicate_and_providers(api: Api, world: World) -> None:
+    number = us_number()
+    await world.number(number)
+    duplicate = await api.post(
+        "/v1/phone-numbers", world.test_key, {"number": number, "provider": "sandbox"}
+    )
+    assert (duplicate.status_code, error_code(duplicate)) == (409, "CONFLICT")
+    unknown = await api.post(
+        "/v1/phone-numbers", world.test_key, {"number": us_number(), "provider": "acme"}
+    )
+    assert "provider" in unknown.json()["error"]["details"]
+    telnyx = await world.number(provider="telnyx")
+    assert telnyx["provider"] == "telnyx"  # served by the sandbox in test mode
+
+
+async def test_number_list_filters(api: Api, world: World) -> None:
+    campaign = await world.campaign()
+    attached, plain = await world.number(), await world.number(toll_free_number())
+    data(await world.attach(attached["id"], campaign["id"]))
+    cases = {
+        f"campaign_id={campaign['id']}": [attached["id"]],
+        "number_type=toll_free": [plain["id"]],
+        "carrier_line_option_status=pending": [attached["id"]],
+        "provider=sandbox": [plain["id"], attached["id"]],
+        "provider=plivo": [],
+    }
+    for query, expected in cases.items():
+        listed = data(await api.get(f"/v1/phone-numbers?{query}", world.test_key))
+        assert [n["id"] for n in listed] == expected, query
+    for query in ("campaign_id=x", "carrier_line_option_status=done", "provider=acme"):
+        response = await api.get(f"/v1/phone-numbers?{query}", world.test_key)
+        assert error_code(response) == "VALIDATION_FAILED", query
+
+
+async def test_patch_fields(api: Api, world: World) -> None:
+    number = await world.number()
+    path = f"/v1/phone-numbers/{number['id']}"
+    patched = data(
+        await api.patch(
+            path,
+            world.test_key,
+            {
+                "label": "front desk",
+                "inbound_url": "https://example.com/in",
+                "status_url": "http://h/s",
+            },
+        )
+    )
+    assert (patched["label"], patched["inbound_url"], patched["status_url"]) == (
+        "front desk",
+        "https://example.com/in",
+        "http://h/s",
+    )
+    assert data(await api.patch(path, world.test_key, {})) == patched
+    cleared = data(await api.patch(path, world.test_key, {"label": None}))
+    assert cleared["label"] is None and cleared["inbound_url"] == "https://example.com/in"
+    for body in (
+        {"number": "+12025550143"},
+        {"inbound_url": "ftp://x"},
+        {"label": 3},
+        {"assigned": False},
+    ):
+        response = await api.patch(path, world.test_key, body)
+        assert error_code(response) == "VALIDATION_FAILED", body
+
+
+async def test_patch_campaign_attaches_and_detaches(api: Api, world: World) -> None:
+    campaign = await world.campaign()
+    number = await world.number()
+    path = f"/v1/phone-numbers/{number['id']}"
+    attached = data(
+        await api.patch(path, world.test_key, {"campaign_id": campaign["id"], "label": "a"})
+    )
+    assert (attached["campaign_id"], attached["carrier_line_option_status"], attached["label"]) == (
+        campaign["id"],
+        "pending",
+        "a",
+    )
+    detached = data(await api.patch(path, world.test_key, {"campaign_id": None}))
+    assert detached["campaign_id"] is None
+
+
+async def test_patch_is_all_or_nothing(api: Api, world: World) -> None:
+    inactive = await world.campaign(status="PENDING")
+    number = await world.number()
+    path = f"/v1/phone-numbers/{number['id']}"
+    response = await api.patch(
+        path, world.test_key, {"label": "new", "campaign_id": inactive["id"]}
+    )
+    assert error_code(response) == "CAMPAIGN_NOT_ACTIVE"
+    assert data(await api.get(path, world.test_key))["label"] is None
