@@ -74,7 +74,7 @@ def v1_routes(app: FastAPI) -> set[tuple[str, str]]:
         (method, route.path)
         for route in app.routes
         if isinstance(route, APIRoute) and route.path.startswith("/v1/")
-        for method in route.methods
+        for method in route.methods or ()
     }
 
 
