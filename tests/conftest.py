@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from app.kit.db import create_engine
 from app.main import create_app, wire_state
 from app.settings import Settings
-from tests.database import TestServer
+from tests.database import DatabaseServer
 from tests.support import Api, World
 
 
@@ -36,14 +36,14 @@ test_settings.__test__ = False  # type: ignore[attr-defined]  # a factory, not a
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[TestServer]:
-    test_server = TestServer()
+def server() -> Iterator[DatabaseServer]:
+    test_server = DatabaseServer()
     yield test_server
     test_server.drop_all()
 
 
 @pytest.fixture(scope="session")
-def database_url(server: TestServer) -> str:
+def database_url(server: DatabaseServer) -> str:
     return server.create_database()
 
 
@@ -119,6 +119,6 @@ async def world(api: Api, sessions: async_sessionmaker[AsyncSession]) -> World:
 
 
 @pytest.fixture
-def fresh_db(server: TestServer) -> Callable[[], str]:
+def fresh_db(server: DatabaseServer) -> Callable[[], str]:
     """Makes a new committed, migrated database for tests that need real concurrency."""
     return server.create_database

@@ -15,7 +15,7 @@ from app.kit.embedded_pg import start_embedded
 from app.kit.migrations import upgrade
 
 
-class TestServer:
+class DatabaseServer:
     def __init__(self) -> None:
         configured = os.environ.get("NUMLINK_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
         if configured:

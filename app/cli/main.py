@@ -144,10 +144,15 @@ def keys_create(
 ) -> None:
     """Create an API key; prints it once (it is stored only as a hash)."""
 
+    org_id = _uuid(org, "--org")
+    try:
+        scope_list = parse_scopes(scopes)
+    except NumlinkError as exc:
+        _fail((exc.details or {}).get("scopes", exc.message))
+
     async def run(session: AsyncSession) -> dict[str, Any]:
-        org_id = _uuid(org, "--org")
         await get_org(session, org_id)
-        issued = await create_key(session, org_id, mode, parse_scopes(scopes))
+        issued = await create_key(session, org_id, mode, scope_list)
         return {
             "id": str(issued.record.id),
             "key": issued.key,
