@@ -22,7 +22,7 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,  # wait for a pooled connection rather than open and close new ones
         pool_pre_ping=False,
         pool_recycle=1800,
     )

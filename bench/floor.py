@@ -1,0 +1,81 @@
+"""The floor: the attach transaction's SQL straight at PostgreSQL, no HTTP, no framework."""
+
+import asyncio
+import time
+import uuid
+
+import psycopg
+
+from app.numbers.sql import ATTACH
+from bench.loadgen import LoadResult
+
+KEY_LOOKUP = "SELECT org_id, mode, scopes, secret_hash, revoked_at FROM api_keys WHERE id = %s"
+
+
+def _attach_sql() -> str:
+    """The same statement, with psycopg placeholders instead of SQLAlchemy's."""
+    text = str(ATTACH)
+    for name in ("campaign_id", "number_id", "org_id", "mode"):
+        text = text.replace(f":{name}", f"%({name})s")
+    return text
+
+
+async def _connection(
+    url: str,
+    key_id: uuid.UUID,
+    org_id: uuid.UUID,
+    numbers: list[str],
+    campaigns: tuple[str, str],
+    stop_at: float,
+    result: LoadResult,
+) -> None:
+    statement = _attach_sql()
+    async with await psycopg.AsyncConnection.connect(url, prepare_threshold=0) as conn:
+        turn = 0
+        while time.perf_counter() < stop_at:
+            number = numbers[turn % len(numbers)]
+            campaign = campaigns[(turn // len(numbers)) % 2]
+            turn += 1
+            started = time.perf_counter()
+            async with conn.transaction():
+                await conn.execute(KEY_LOOKUP, (key_id,))
+                cursor = await conn.execute(
+                    statement,
+                    {
+                        "campaign_id": campaign,
+                        "number_id": number,
+                        "org_id": org_id,
+                        "mode": "test",
+                    },
+                )
+                outcome = await cursor.fetchone()
+            result.latencies_ms.append((time.perf_counter() - started) * 1000)
+            code = 200 if outcome and outcome[0] in ("CHANGED", "UNCHANGED") else 409
+            result.statuses[code] = result.statuses.get(code, 0) + 1
+
+
+async def _run(
+    url: str,
+    key_id: uuid.UUID,
+    org_id: uuid.UUID,
+    per_client: list[list[str]],
+    campaigns: tuple[str, str],
+    duration_s: float,
+) -> LoadResult:
+    result = LoadResult()
+    stop_at = time.perf_counter() + duration_s
+    await asyncio.gather(
+        *(_connection(url, key_id, org_id, n, campaigns, stop_at, result) for n in per_client)
+    )
+    return result
+
+
+def run_floor(
+    url: str,
+    key_id: uuid.UUID,
+    org_id: uuid.UUID,
+    per_client: list[list[str]],
+    campaigns: tuple[str, str],
+    duration_s: float,
+) -> LoadResult:
+    return asyncio.run(_run(url, key_id, org_id, per_client, campaigns, duration_s))
