@@ -15,6 +15,7 @@ from app.kit.handlers import install_handlers
 from app.kit.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.kit.providers import ProviderRegistry
 from app.kit.ratelimit import KeyRateLimiter
+from app.numbers.endpoints import link_router as number_links_router
 from app.numbers.endpoints import router as numbers_router
 from app.ops import router as ops_router
 from app.settings import Settings, get_settings
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         brands_router,
         campaigns_router,
         numbers_router,
+        number_links_router,
         test_helpers_router,
     ):
         # A flat route table (routes carry their prefix): the 405 handler's Allow header and
@@ -75,6 +77,9 @@ def wire_state(app: FastAPI, settings: Settings) -> None:
     """Per-process singletons; the engine must already be on ``app.state``."""
     app.state.settings = settings
     app.state.sessions = create_sessionmaker(app.state.engine)
+    app.state.autocommit_sessions = create_sessionmaker(
+        app.state.engine.execution_options(isolation_level="AUTOCOMMIT")
+    )
     app.state.providers = ProviderRegistry(app.state.sessions, settings)
     app.state.authenticator = KeyAuthenticator(settings.key_cache_ttl_s)
     app.state.rate_limiter = KeyRateLimiter(settings.key_rate_per_s)

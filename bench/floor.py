@@ -12,14 +12,6 @@ from bench.loadgen import LoadResult
 KEY_LOOKUP = "SELECT org_id, mode, scopes, secret_hash, revoked_at FROM api_keys WHERE id = %s"
 
 
-def _attach_sql() -> str:
-    """The same statement, with psycopg placeholders instead of SQLAlchemy's."""
-    text = str(ATTACH)
-    for name in ("campaign_id", "number_id", "org_id", "mode"):
-        text = text.replace(f":{name}", f"%({name})s")
-    return text
-
-
 async def _connection(
     url: str,
     key_id: uuid.UUID,
@@ -29,7 +21,7 @@ async def _connection(
     stop_at: float,
     result: LoadResult,
 ) -> None:
-    statement = _attach_sql()
+    statement = ATTACH
     async with await psycopg.AsyncConnection.connect(url, prepare_threshold=0) as conn:
         turn = 0
         while time.perf_counter() < stop_at:

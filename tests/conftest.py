@@ -92,6 +92,7 @@ def app(
 ) -> FastAPI:
     application = build_app(engine, settings)
     application.state.sessions = sessions
+    application.state.autocommit_sessions = sessions  # keep the test's rollback
     application.state.providers._sessions = sessions
     return application
 

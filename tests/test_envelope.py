@@ -5,7 +5,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from fastapi import APIRouter, FastAPI
 
+from app.kit.routing import UnitOfWorkRoute
 from tests.support import Api, World, error_code
 
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
@@ -23,6 +25,23 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     return dict(error)
 
 
+@pytest.mark.parametrize("route_class", [UnitOfWorkRoute, None], ids=["v1-route", "plain-route"])
+async def test_a_bug_is_500_without_a_stack_trace(
+    api: Api, app: FastAPI, route_class: type[UnitOfWorkRoute] | None
+) -> None:
+    router = APIRouter(route_class=route_class) if route_class else APIRouter()
+
+    @router.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("hidden-detail")
+
+    app.router.routes.extend(router.routes)
+    response = await api.get("/boom")
+    error = assert_error(response, 500, "INTERNAL_ERROR")
+    assert error["message"] == "internal error"
+    assert "hidden-detail" not in response.text and "RuntimeError" not in response.text
+
+
 async def test_success_carries_request_id(api: Api, world: World) -> None:
     response = await api.get("/v1/brands", world.test_key)
     assert response.status_code == 200
@@ -30,12 +49,12 @@ async def test_success_carries_request_id(api: Api, world: World) -> None:
     assert response.json()["success"] is True
 
 
-@pytest.mark.parametrize("with_key", [False, True])
-async def test_unknown_route_is_404_whatever_the_key(
-    api: Api, world: World, with_key: bool
-) -> None:
-    response = await api.get("/v1/nothing-here", world.test_key if with_key else None)
+@pytest.mark.parametrize("key", ["none", "valid", "bad"])
+async def test_unknown_route_is_404_whatever_the_key(api: Api, world: World, key: str) -> None:
+    header = {"none": None, "valid": world.test_key, "bad": "am_test_bad"}[key]
+    response = await api.get("/v1/nothing-here", header)
     assert_error(response, 404, "NOT_FOUND")
+    assert_error(await api.post("/v1/nothing-here", header, {"a": 1}), 404, "NOT_FOUND")
     assert_error(await api.get("/v1/brands/", world.test_key), 404, "NOT_FOUND")
 
 

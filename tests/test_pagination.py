@@ -27,18 +27,28 @@ async def test_pages_cover_everything_once(api: Api, world: World) -> None:
     assert seen == list(reversed(created))  # newest first, no duplicates or gaps
 
 
-async def test_default_limit_and_filtered_total(api: Api, world: World) -> None:
+async def test_filters_combine_with_pages(api: Api, world: World) -> None:
     campaign = await world.campaign()
-    for index in range(3):
+    attached = []
+    for index in range(5):
         number = await world.number()
-        if index < 2:
+        if index % 2 == 0:
             data(await world.attach(number["id"], campaign["id"]))
-    response = await api.get(
-        f"/v1/phone-numbers?campaign_id={campaign['id']}&limit=1", world.test_key
-    )
-    assert response.json()["meta"]["total"] == 2
-    assert response.json()["meta"]["next_cursor"] is not None
-    assert (await api.get("/v1/phone-numbers", world.test_key)).json()["meta"]["limit"] == 20
+            attached.append(number["id"])
+    seen: list[str] = []
+    query = f"/v1/phone-numbers?campaign_id={campaign['id']}&limit=2"
+    cursor = None
+    while True:
+        response = await api.get(query + (f"&cursor={cursor}" if cursor else ""), world.test_key)
+        seen.extend(n["id"] for n in data(response))
+        meta = response.json()["meta"]
+        assert (meta["total"], meta["limit"]) == (3, 2)  # only the filtered rows count
+        cursor = meta["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(attached))
+    everything = (await api.get("/v1/phone-numbers", world.test_key)).json()["meta"]
+    assert everything == {"total": 5, "limit": 20, "next_cursor": None}
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "abc", "-1"])

@@ -52,6 +52,18 @@ async def test_campaign_import_takes_the_brands_provider(api: Api, world: World)
         {"brand_id": str(uuid.uuid4()), "provider_campaign_id": "X"},
     )
     assert (missing.status_code, error_code(missing)) == (404, "NOT_FOUND")
+    other_org = await World.create(api, world.sessions)
+    foreign = await api.post(
+        "/v1/campaigns",
+        other_org.test_key,
+        {"brand_id": brand["id"], "provider_campaign_id": "CP-1"},
+    )
+    assert (foreign.status_code, error_code(foreign)) == (404, "NOT_FOUND")
+    fetched = data(await api.get(f"/v1/campaigns/{campaign['id']}", world.test_key))
+    assert fetched == campaign
+    assert [c["id"] for c in data(await api.get("/v1/campaigns", world.test_key))] == [
+        campaign["id"]
+    ]
 
 
 async def test_campaign_list_filters(api: Api, world: World) -> None:
@@ -102,9 +114,59 @@ async def test_register_duplicate_and_providers(api: Api, world: World) -> None:
     unknown = await api.post(
         "/v1/phone-numbers", world.test_key, {"number": us_number(), "provider": "acme"}
     )
+    assert (unknown.status_code, error_code(unknown)) == (422, "VALIDATION_FAILED")
     assert "provider" in unknown.json()["error"]["details"]
-    telnyx = await world.number(provider="telnyx")
-    assert telnyx["provider"] == "telnyx"  # served by the sandbox in test mode
+    for provider in ("telnyx", "plivo"):  # served by the sandbox in test mode
+        registered = await world.number(provider=provider)
+        assert registered["provider"] == provider
+        fetched = data(await api.get(f"/v1/phone-numbers/{registered['id']}", world.test_key))
+        assert fetched["provider"] == provider
+
+
+@pytest.mark.parametrize(
+    ("number", "number_type"),
+    [("+14155552671", "local"), ("+18005550199", "toll_free"), ("+14165550123", "local")],
+)
+async def test_register_known_numbers(
+    api: Api, world: World, number: str, number_type: str
+) -> None:
+    registered = await world.number(number)
+    assert (registered["number"], registered["number_type"]) == (number, number_type)
+
+
+async def test_live_keys_have_no_sandbox(api: Api, world: World) -> None:
+    sandbox = await api.post(
+        "/v1/phone-numbers", world.live_key, {"number": us_number(), "provider": "sandbox"}
+    )
+    assert (sandbox.status_code, error_code(sandbox)) == (422, "VALIDATION_FAILED")
+    assert "provider" in sandbox.json()["error"]["details"]
+    telnyx = await api.post(
+        "/v1/phone-numbers", world.live_key, {"number": us_number(), "provider": "telnyx"}
+    )
+    assert (telnyx.status_code, error_code(telnyx)) == (409, "PROVIDER_NOT_CONFIGURED")
+    brand = await api.post(
+        "/v1/brands", world.live_key, {"provider": "plivo", "provider_brand_id": "B1"}
+    )
+    assert (brand.status_code, error_code(brand)) == (409, "PROVIDER_NOT_CONFIGURED")
+    assert data(await api.get("/v1/phone-numbers", world.live_key)) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/brands/not-a-uuid",
+        "/v1/campaigns/not-a-uuid",
+        "/v1/phone-numbers/not-a-uuid",
+        "/v1/phone-numbers/123",
+        f"/v1/phone-numbers/{uuid.uuid4()}",
+    ],
+)
+async def test_malformed_or_unknown_ids_are_404(api: Api, world: World, path: str) -> None:
+    response = await api.get(path, world.test_key)
+    assert (response.status_code, error_code(response)) == (404, "NOT_FOUND")
+    if path.startswith("/v1/phone-numbers/"):
+        patched = await api.patch(path, world.test_key, {"label": "x"})
+        assert (patched.status_code, error_code(patched)) == (404, "NOT_FOUND")
 
 
 async def test_number_list_filters(api: Api, world: World) -> None:

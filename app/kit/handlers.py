@@ -97,7 +97,10 @@ def allowed_methods(request: Request) -> list[str]:
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled exception", exc_info=exc)
-    return render_error(request, InternalError())
+    # Starlette answers this from its outermost middleware, outside the one that sets
+    # X-Request-Id on every response, so the header is set here.
+    request_id = {"X-Request-Id": request_id_of(request)}
+    return render_error(request, InternalError(headers=request_id))
 
 
 def install_handlers(app: FastAPI) -> None:

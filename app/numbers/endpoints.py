@@ -21,7 +21,7 @@ from app.kit.ids import parse_id
 from app.kit.openapi import errors_doc
 from app.kit.pagination import PageParams, page_params, paginate
 from app.kit.providers import ProviderName
-from app.kit.routing import UnitOfWorkRoute, request_session
+from app.kit.routing import SingleStatementRoute, UnitOfWorkRoute, request_session
 from app.kit.tenancy import AuthContext
 from app.models import PhoneNumber
 from app.numbers import service
@@ -36,6 +36,10 @@ from app.numbers.schemas import (
 )
 
 router = APIRouter(prefix="/v1/phone-numbers", tags=["phone numbers"], route_class=UnitOfWorkRoute)
+# attach and detach write with one statement each (see SingleStatementRoute)
+link_router = APIRouter(
+    prefix="/v1/phone-numbers", tags=["phone numbers"], route_class=SingleStatementRoute
+)
 
 ATTACH_ERRORS = (
     NotFound,
@@ -121,7 +125,7 @@ async def update_number(
     return ok(NumberOut.model_validate(number))
 
 
-@router.post(
+@link_router.post(
     "/{number_id}/campaign",
     response_model=Envelope[NumberOut],
     responses=errors_doc(*ATTACH_ERRORS, write=True),
@@ -140,7 +144,7 @@ async def attach_campaign(
     return ok(NumberOut.model_validate(row))
 
 
-@router.delete(
+@link_router.delete(
     "/{number_id}/campaign",
     response_model=Envelope[NumberOut],
     responses=errors_doc(NotFound, write=True),

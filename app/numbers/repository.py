@@ -2,7 +2,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, TextClause, func, select, update
+import psycopg
+from psycopg.rows import dict_row
+from sqlalchemy import Select, func, select, update
 
 from app.kit.tenancy import TenantRepository
 from app.models import PhoneNumber
@@ -58,24 +60,23 @@ class PhoneNumberRepository(TenantRepository):
         return await self._link_statement(DETACH, number_id)
 
     async def _link_statement(
-        self, stmt: TextClause, number_id: uuid.UUID | None, **params: Any
+        self, stmt: str, number_id: uuid.UUID | None, **params: Any
     ) -> tuple[str, Mapping[str, Any]]:
-        row = (
-            (
-                await self.session.execute(
-                    stmt,
-                    {
-                        "number_id": number_id,
-                        "org_id": self.tenant.org_id,
-                        "mode": self.tenant.mode.value,
-                        **params,
-                    },
-                )
-            )
-            .mappings()
-            .one()
-        )
-        return str(row["outcome"]), dict(row)
+        # The hot path: straight on the session's own connection (and transaction, if any),
+        # without SQLAlchemy's statement machinery.
+        connection = await (await self.session.connection()).get_raw_connection()
+        driver: psycopg.AsyncConnection[Any] = connection.driver_connection  # type: ignore[assignment]
+        values = {
+            "number_id": number_id,
+            "org_id": self.tenant.org_id,
+            "mode": self.tenant.mode.value,
+            **params,
+        }
+        async with driver.cursor(row_factory=dict_row) as cursor:
+            await cursor.execute(stmt, values, prepare=True)
+            row = await cursor.fetchone()
+        assert row is not None
+        return str(row["outcome"]), row
 
     async def update_fields(self, number_id: uuid.UUID, values: Mapping[str, Any]) -> None:
         stmt = self.scoped(update(PhoneNumber).where(PhoneNumber.id == number_id))

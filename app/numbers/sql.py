@@ -4,7 +4,13 @@ The number row is locked (``FOR UPDATE``) before the verdict is computed, so con
 attaches to one number serialise and each sees the previous one's result.
 """
 
-from sqlalchemy import text
+import re
+
+
+def psycopg_params(sql: str) -> str:
+    """``:name`` placeholders (readable) to psycopg's ``%(name)s``."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
+
 
 _ACTIVE_BRAND = "('VERIFIED', 'VETTED_VERIFIED')"
 
@@ -27,7 +33,7 @@ LEFT JOIN (
 ) row ON true
 """
 
-ATTACH = text(
+ATTACH = psycopg_params(
     f"""
 WITH camp AS (
     SELECT c.id, c.status, c.provider, c.provider_campaign_id, b.identity_status
@@ -73,7 +79,7 @@ _NOTHING_TO_UNDO = (
     "AND p.sync_phase IS DISTINCT FROM 'confirm'"
 )
 
-DETACH = text(
+DETACH = psycopg_params(
     f"""
 WITH num AS (
     SELECT p.* FROM phone_numbers p
