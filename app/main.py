@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         try:
             yield
         finally:
+            await app.state.autocommit_engine.dispose()
             if own_engine:
                 await app.state.engine.dispose()
 
@@ -77,9 +78,10 @@ def wire_state(app: FastAPI, settings: Settings) -> None:
     """Per-process singletons; the engine must already be on ``app.state``."""
     app.state.settings = settings
     app.state.sessions = create_sessionmaker(app.state.engine)
-    app.state.autocommit_sessions = create_sessionmaker(
-        app.state.engine.execution_options(isolation_level="AUTOCOMMIT")
+    app.state.autocommit_engine = create_engine(
+        app.state.engine.url, pool_size=settings.db_pool_size, autocommit=True
     )
+    app.state.autocommit_sessions = create_sessionmaker(app.state.autocommit_engine)
     app.state.providers = ProviderRegistry(app.state.sessions, settings)
     app.state.authenticator = KeyAuthenticator(settings.key_cache_ttl_s)
     app.state.rate_limiter = KeyRateLimiter(settings.key_rate_per_s)

@@ -45,14 +45,15 @@ async def committed_world(
 
     url = make_db()
     engine = create_engine(url, pool_size=pool_size)
+    app = build_app(engine, settings)
     try:
-        app = build_app(engine, settings)
         async with client_for(app) as client:
             api = Api(client)
             sessions = create_sessionmaker(engine)
             world = await World.create(api, sessions)
             yield CommittedWorld(url, engine, sessions, api, world)
     finally:
+        await app.state.autocommit_engine.dispose()
         await engine.dispose()
 
 

@@ -1,5 +1,6 @@
 """Engine and session factory. Services only flush; the request/job owner commits."""
 
+from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,9 +19,12 @@ def async_url(url: str) -> str:
     raise ValueError("DATABASE_URL must be a postgresql:// URL")
 
 
-def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
+def create_engine(url: str | URL, *, pool_size: int = 20, autocommit: bool = False) -> AsyncEngine:
+    """``autocommit``: every statement is its own transaction (a pool of its own, so
+    connections never switch mode on checkout)."""
     return create_async_engine(
-        async_url(url),
+        async_url(url) if isinstance(url, str) else url,
+        isolation_level="AUTOCOMMIT" if autocommit else None,
         pool_size=pool_size,
         max_overflow=0,  # wait for a pooled connection rather than open and close new ones
         pool_pre_ping=False,
