@@ -1,13 +1,13 @@
 """The floor: the attach transaction's SQL straight at PostgreSQL, no HTTP, no framework."""
 
-import asyncio
 import time
 import uuid
+from functools import partial
 
 import psycopg
 
 from app.numbers.sql import ATTACH
-from bench.loadgen import LoadResult
+from bench.loadgen import LoadResult, drive, run_loop
 
 KEY_LOOKUP = "SELECT org_id, mode, scopes, secret_hash, revoked_at FROM api_keys WHERE id = %s"
 
@@ -16,8 +16,8 @@ async def _connection(
     url: str,
     key_id: uuid.UUID,
     org_id: uuid.UUID,
-    numbers: list[str],
     campaigns: tuple[str, str],
+    numbers: list[str],
     stop_at: float,
     result: LoadResult,
 ) -> None:
@@ -46,22 +46,6 @@ async def _connection(
             result.statuses[code] = result.statuses.get(code, 0) + 1
 
 
-async def _run(
-    url: str,
-    key_id: uuid.UUID,
-    org_id: uuid.UUID,
-    per_client: list[list[str]],
-    campaigns: tuple[str, str],
-    duration_s: float,
-) -> LoadResult:
-    result = LoadResult()
-    stop_at = time.perf_counter() + duration_s
-    await asyncio.gather(
-        *(_connection(url, key_id, org_id, n, campaigns, stop_at, result) for n in per_client)
-    )
-    return result
-
-
 def run_floor(
     url: str,
     key_id: uuid.UUID,
@@ -70,4 +54,5 @@ def run_floor(
     campaigns: tuple[str, str],
     duration_s: float,
 ) -> LoadResult:
-    return asyncio.run(_run(url, key_id, org_id, per_client, campaigns, duration_s))
+    client = partial(_connection, url, key_id, org_id, campaigns)
+    return run_loop(drive(client, per_client, duration_s))

@@ -2,7 +2,10 @@
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import orjson
 
@@ -18,8 +21,8 @@ async def _client(
     host: str,
     port: int,
     key: str,
-    numbers: list[str],
     campaigns: tuple[str, str],
+    numbers: list[str],
     stop_at: float,
     result: LoadResult,
 ) -> None:
@@ -54,19 +57,14 @@ async def _client(
         writer.close()
 
 
-async def _run(
-    host: str,
-    port: int,
-    key: str,
-    per_client: list[list[str]],
-    campaigns: tuple[str, str],
-    duration_s: float,
-) -> LoadResult:
+ClientLoop = Callable[[list[str], float, LoadResult], Awaitable[None]]
+
+
+async def drive(client: ClientLoop, per_client: list[list[str]], duration_s: float) -> LoadResult:
+    """Runs one ``client`` loop per share of numbers until ``duration_s`` has passed."""
     result = LoadResult()
     stop_at = time.perf_counter() + duration_s
-    await asyncio.gather(
-        *(_client(host, port, key, numbers, campaigns, stop_at, result) for numbers in per_client)
-    )
+    await asyncio.gather(*(client(numbers, stop_at, result) for numbers in per_client))
     return result
 
 
@@ -79,9 +77,13 @@ def run_load(
     duration_s: float,
 ) -> LoadResult:
     """Entry point for one load process (picklable arguments, picklable result)."""
+    client = partial(_client, host, port, key, campaigns)
+    return run_loop(drive(client, per_client, duration_s))
+
+
+def run_loop(main: Coroutine[Any, Any, LoadResult]) -> LoadResult:
     try:
         import uvloop
-
-        return uvloop.run(_run(host, port, key, per_client, campaigns, duration_s))
     except ImportError:
-        return asyncio.run(_run(host, port, key, per_client, campaigns, duration_s))
+        return asyncio.run(main)
+    return uvloop.run(main)

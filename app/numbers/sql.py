@@ -23,6 +23,21 @@ _REQUEUE = """
     attempts = 0,
     updated_at = now()"""
 
+# The number, tenant-scoped and locked before any verdict is computed.
+_LOCKED_NUMBER = """
+    SELECT p.* FROM phone_numbers p
+    WHERE p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
+    FOR UPDATE
+"""
+
+# The update applies only to that number and only when the verdict says something changes.
+_IF_CHANGED = """
+    FROM verdict
+    WHERE verdict.outcome = 'CHANGED'
+      AND p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
+    RETURNING p.*
+"""
+
 # The row as changed, or as it was when nothing changed; no row on a rejection.
 _RESULT = """
 SELECT verdict.outcome, row.* FROM verdict
@@ -40,10 +55,7 @@ WITH camp AS (
     FROM campaigns c JOIN brands b ON b.id = c.brand_id
     WHERE c.id = :campaign_id AND c.org_id = :org_id AND c.mode = :mode
 ), num AS (
-    SELECT p.* FROM phone_numbers p
-    WHERE p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
-    FOR UPDATE
-), verdict AS (
+{_LOCKED_NUMBER}), verdict AS (
     SELECT CASE
         WHEN NOT EXISTS (SELECT 1 FROM camp) THEN 'CAMPAIGN_NOT_FOUND'
         WHEN (SELECT status <> 'ACTIVE' FROM camp) THEN 'CAMPAIGN_NOT_ACTIVE'
@@ -65,11 +77,7 @@ WITH camp AS (
         sync_phase = 'submit',
         next_attempt_at = CASE WHEN p.lease_owner IS NULL THEN now() ELSE p.next_attempt_at END,
         {_REQUEUE}
-    FROM verdict
-    WHERE verdict.outcome = 'CHANGED'
-      AND p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
-    RETURNING p.*
-)
+{_IF_CHANGED})
 {_RESULT}"""
 )
 
@@ -82,10 +90,7 @@ _NOTHING_TO_UNDO = (
 DETACH = psycopg_params(
     f"""
 WITH num AS (
-    SELECT p.* FROM phone_numbers p
-    WHERE p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
-    FOR UPDATE
-), verdict AS (
+{_LOCKED_NUMBER}), verdict AS (
     SELECT CASE
         WHEN NOT EXISTS (SELECT 1 FROM num) THEN 'NUMBER_NOT_FOUND'
         WHEN (SELECT campaign_id IS NULL
@@ -104,10 +109,6 @@ WITH num AS (
             WHEN p.lease_owner IS NULL THEN now()
             ELSE p.next_attempt_at END,
         {_REQUEUE}
-    FROM verdict
-    WHERE verdict.outcome = 'CHANGED'
-      AND p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
-    RETURNING p.*
-)
+{_IF_CHANGED})
 {_RESULT}"""
 )
