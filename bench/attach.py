@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.floor import run_floor
 from bench.loadgen import LoadResult, run_load
-from bench.setup import Seed, create_database, seed, start_api
+from bench.setup import Seed, create_database, drop_database, seed, start_api
 
 
 def split(items: list[str], parts: int) -> list[list[str]]:
@@ -84,7 +84,14 @@ def main() -> None:
     parser.add_argument("--skip-floor", action="store_true")
     args = parser.parse_args()
 
-    data: Seed = seed(create_database(args.database_url), args.numbers)
+    url = create_database(args.database_url)
+    try:
+        run_benchmark(args, seed(url, args.numbers))
+    finally:
+        drop_database(url)
+
+
+def run_benchmark(args: argparse.Namespace, data: Seed) -> None:
     per_client = split(data.numbers, args.clients)
     print(
         f"attach benchmark: {args.clients} clients, {args.duration:.0f} s x {args.runs} runs,"

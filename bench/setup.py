@@ -51,6 +51,16 @@ def create_database(server_url: str | None) -> str:
     return async_url(url)
 
 
+def drop_database(url: str) -> None:
+    base, _, query = libpq(url).partition("?")
+    server, name = base.rsplit("/", 1)
+    admin = server + "/postgres" + (f"?{query}" if query else "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
 def seed(url: str, numbers: int) -> Seed:
     org_id, key_id = uuid.uuid4(), uuid.uuid4()
     secret = secrets.token_hex(24)
