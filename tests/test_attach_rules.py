@@ -60,6 +60,9 @@ async def test_first_failing_rule_wins(api: Api, world: World, faults: tuple[int
 async def test_all_rules_pass_attaches(world: World) -> None:
     response, number = await attach_with_faults(world, ())
     attached = data(response)
+    assert attached == data(
+        await world.api.get(f"/v1/phone-numbers/{number['id']}", world.test_key)
+    )
     assert attached["id"] == number["id"]
     assert attached["campaign_id"] is not None
     assert attached["carrier_line_option_status"] == "pending"

@@ -59,6 +59,12 @@ def ok(data: BaseModel | None, status_code: int = 200) -> JSONBody:
     return JSONBody({"success": True, "data": None if data is None else dump(data)}, status_code)
 
 
+def ok_row(schema: type[BaseModel], row: Mapping[str, Any]) -> JSONBody:
+    """A row already shaped by SQL: picks the schema's fields, skipping model validation
+    (the hot attach path; orjson renders UUIDs and datetimes as pydantic would)."""
+    return JSONBody({"success": True, "data": {name: row[name] for name in schema.model_fields}})
+
+
 def ok_list(items: list[BaseModel], meta: ListMeta) -> JSONBody:
     return JSONBody({"success": True, "data": [dump(i) for i in items], "meta": dump(meta)}, 200)
 

@@ -5,7 +5,7 @@ from starlette.responses import Response
 
 from app.kit.auth import authorize
 from app.kit.body import body_doc, json_body
-from app.kit.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.kit.envelope import Envelope, ListEnvelope, ok, ok_list, ok_row
 from app.kit.errors import (
     BrandNotVerified,
     CampaignNotActive,
@@ -141,7 +141,7 @@ async def attach_campaign(
     row = await service.attach_campaign(
         request_session(request), auth.tenant, parse_id(number_id), body.campaign_id
     )
-    return ok(NumberOut.model_validate(row))
+    return ok_row(NumberOut, row)
 
 
 @link_router.delete(
@@ -154,4 +154,4 @@ async def detach_campaign(
     number_id: str, request: Request, auth: AuthContext = Depends(authorize("numbers:write"))
 ) -> Response:
     row = await service.detach_campaign(request_session(request), auth.tenant, parse_id(number_id))
-    return ok(NumberOut.model_validate(row))
+    return ok_row(NumberOut, row)
