@@ -1,47 +1,60 @@
 """Alembic is the only way tables are made: upgrade, downgrade, and models agree with it."""
 
-from typing import Any
+from collections.abc import Callable, Iterator
 
-import psycopg
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, pool
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine, inspect, pool
 
-from app.kit.migrations import downgrade, upgrade
+from app.kit.migrations import alembic_config, downgrade, upgrade
 from app.models import metadata
 from tests.database import DatabaseServer
 
-
-def tables(url: str) -> set[str]:
-    engine = create_engine(url, poolclass=pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            return set(inspect(conn).get_table_names())
-    finally:
-        engine.dispose()
+MODEL_TABLES = set(metadata.tables)
 
 
-def differences(url: str) -> list[Any]:
-    engine = create_engine(url, poolclass=pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            return list(compare_metadata(MigrationContext.configure(conn), metadata))
-    finally:
-        engine.dispose()
+@pytest.fixture
+def empty_url(server: DatabaseServer) -> str:
+    return server.create_database(migrate=False)
 
 
-def test_upgrade_downgrade_upgrade(server: DatabaseServer) -> None:
-    url = server.create_database(migrate=False)
-    upgrade(url)
-    assert tables(url) == set(metadata.tables) | {"alembic_version"}
-    assert differences(url) == []
-    downgrade(url, "base")
-    assert tables(url) <= {"alembic_version"}
-    upgrade(url)
-    assert tables(url) == set(metadata.tables) | {"alembic_version"}
+@pytest.fixture
+def connect(empty_url: str) -> Iterator[Callable[[], Connection]]:
+    """Opens a short sync psycopg connection to the test database (alembic's own driver)."""
+    engine = create_engine(empty_url, poolclass=pool.NullPool)
+    yield engine.connect
+    engine.dispose()
 
 
-def test_app_never_creates_tables_itself(server: DatabaseServer) -> None:
-    url = server.create_database(migrate=False)
-    assert psycopg.__version__  # the driver used by the migrations themselves
-    assert tables(url) == set()
+def tables(conn: Connection) -> set[str]:
+    return set(inspect(conn).get_table_names())
+
+
+def test_upgrade_creates_every_table_and_downgrade_removes_them(
+    empty_url: str, connect: Callable[[], Connection]
+) -> None:
+    with connect() as conn:
+        assert tables(conn) == set()
+    upgrade(empty_url)
+    with connect() as conn:
+        assert tables(conn) == MODEL_TABLES | {"alembic_version"}
+    downgrade(empty_url, "base")
+    with connect() as conn:
+        assert tables(conn) <= {"alembic_version"}
+    upgrade(empty_url)  # and the way back up still works
+    with connect() as conn:
+        assert tables(conn) == MODEL_TABLES | {"alembic_version"}
+
+
+def test_models_and_migrations_agree(empty_url: str, connect: Callable[[], Connection]) -> None:
+    upgrade(empty_url)
+    with connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        assert compare_metadata(context, metadata) == []
+        head = ScriptDirectory.from_config(alembic_config()).get_heads()
+        assert len(head) == 1, f"migrations must have one head, found {head}"
+        assert context.get_current_revision() == head[0]
