@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
-import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cli.database import resolve_database
@@ -18,10 +17,8 @@ from app.kit.db import create_engine, create_sessionmaker
 from app.kit.errors import NumlinkError
 from app.kit.logging import configure_logging
 from app.kit.migrations import upgrade
-from app.main import create_app
 from app.models import Mode
 from app.orgs.service import create_org, get_org
-from app.propagation.worker import PropagationWorker
 from app.settings import Settings, get_settings
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help="numlink gateway")
@@ -60,6 +57,12 @@ def serve(host: HostOpt = None, port: PortOpt = None) -> None:
 
 
 async def _serve_all(settings: Settings) -> None:
+    # the server stack is imported only by the commands that serve (keeps `orgs`/`keys` quick)
+    import uvicorn
+
+    from app.main import create_app
+    from app.propagation.worker import PropagationWorker
+
     assert settings.database_url
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     app = create_app(settings, engine)
@@ -81,6 +84,8 @@ async def _serve_all(settings: Settings) -> None:
 @cli.command()
 def api(host: HostOpt = None, port: PortOpt = None, workers: int | None = None) -> None:
     """The HTTP API only (stateless; run as many as you like)."""
+    import uvicorn
+
     settings = _settings(host, port)
     resolve_database(settings, migrate=False)
     uvicorn.run(
@@ -102,6 +107,8 @@ def worker() -> None:
 
 
 async def _run_worker(settings: Settings) -> None:
+    from app.propagation.worker import PropagationWorker
+
     assert settings.database_url
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     stop = asyncio.Event()
