@@ -20,12 +20,20 @@ def _http_url(value: str) -> str:
     return value
 
 
-WebhookUrl = Annotated[str, Field(max_length=2048), AfterValidator(_http_url)]
+WebhookUrl = Annotated[
+    str,
+    Field(max_length=2048, json_schema_extra={"format": "uri", "pattern": "^https?://[^/?#]+"}),
+    AfterValidator(_http_url),
+]
 Label = Annotated[str, Field(max_length=255)]
 
 
 class NumberRegister(RequestSchema):
-    number: str = Field(max_length=32, description="E.164, e.g. +14155552671")
+    number: str = Field(
+        max_length=32,
+        description="E.164, e.g. +14155552671",
+        json_schema_extra={"pattern": r"^\+[1-9]\d{6,14}$"},
+    )
     provider: ProviderName
     label: Label | None = None
     inbound_url: WebhookUrl | None = None
