@@ -7,10 +7,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -57,15 +57,17 @@ async def committed_world(
         await engine.dispose()
 
 
-def start_worker(url: str, **env: str) -> subprocess.Popen[bytes]:
-    """A real ``numlink worker`` process on ``url``."""
+def start_worker(
+    url: str, env: Mapping[str, str], log: IO[bytes] | None = None
+) -> subprocess.Popen[bytes]:
+    """A real ``numlink worker`` process on ``url``; its JSON log goes to ``log``."""
     environment = {k: v for k, v in os.environ.items() if k != "NUMLINK_TEST_DATABASE_URL"}
     environment.update({"DATABASE_URL": url, "NUMLINK_LOG_LEVEL": "WARNING", **env})
     return subprocess.Popen(
         [sys.executable, "-c", "from app.cli.main import main; main()", "worker"],
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log if log is not None else subprocess.DEVNULL,
     )
 
 

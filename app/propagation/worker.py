@@ -95,6 +95,8 @@ class PropagationWorker:
         async with self.sessions.begin() as session:
             items = await repository.claim(session, token, limit, self.settings.worker_lease_s)
         PROPAGATION_CLAIMED.inc(len(items))
+        if items:
+            log.debug("claimed", extra={"worker": self.name, "rows": len(items)})
         return items
 
     async def process(self, item: WorkItem) -> None:
