@@ -26,6 +26,9 @@ DESCRIPTION = """Link US 10DLC phone numbers to messaging campaigns across provi
 Authenticate with `Authorization: Bearer am_live_…` or `am_test_…`. Every response is an
 envelope: `{"success": true, "data": …}` or `{"success": false, "error": {code, message,
 request_id, details?}}`; `X-Request-Id` carries the same ULID as `request_id`.
+
+Any path: an unknown route is 404 `NOT_FOUND` whatever the key; a known path with the wrong
+method is 405 `METHOD_NOT_ALLOWED` with an `Allow` header. Each operation lists its own codes.
 """
 
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from app.kit.errors import ALL_ERRORS
 from tests.support import Api
 
 ATTACH_CODES = {
@@ -55,3 +56,8 @@ async def test_every_v1_operation_documents_its_errors(api: Api) -> None:
 async def test_docs_page(api: Api) -> None:
     response = await api.get("/docs")
     assert response.status_code == 200 and "text/html" in response.headers["content-type"]
+
+
+async def test_every_error_code_appears_in_the_spec(api: Api) -> None:
+    spec = (await api.get("/openapi.json")).text
+    assert [e.code for e in ALL_ERRORS if e.code not in spec] == []
