@@ -1,0 +1,3 @@
+from providers.telnyx.adapter import TelnyxProvider
+
+__all__ = ["TelnyxProvider"]

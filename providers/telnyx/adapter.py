@@ -1,0 +1,168 @@
+"""Telnyx 10DLC adapter (raw httpx, async; one pooled client shared by every account).
+
+Telnyx answers 10DLC resources without a ``data`` envelope, errors as
+``{"errors": [{"code", "title", "detail"}]}``, and 429 with ``x-ratelimit-*`` headers.
+"""
+
+import time
+from typing import Any
+
+import httpx
+
+from providers.base import (
+    BrandInfo,
+    CampaignInfo,
+    LinkState,
+    LinkStatus,
+    NumberInfo,
+    ProviderObjectNotFound,
+    ProviderRejectedError,
+    ProviderTemporaryError,
+)
+from providers.telnyx.mapping import ASSIGNMENT, BRAND_STATUS, CAMPAIGN_STATUS, IDENTITY_STATUSES
+
+DEFAULT_BASE_URL = "https://api.telnyx.com/v2"
+_ASSIGNMENTS = "/10dlc/phone_number_campaigns"
+
+
+class TelnyxProvider:
+    name = "telnyx"
+
+    def __init__(
+        self, client: httpx.AsyncClient, api_key: str, base_url: str = DEFAULT_BASE_URL
+    ) -> None:
+        self._client = client
+        self._headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
+        self._base = base_url.rstrip("/")
+
+    async def link(self, number: str, campaign_ref: str) -> None:
+        await self._call(
+            "POST", _ASSIGNMENTS, json={"phoneNumber": number, "campaignId": campaign_ref}
+        )
+
+    async def move(self, number: str, from_ref: str, to_ref: str) -> None:
+        body = {"phoneNumber": number, "campaignId": to_ref}
+        await self._call("PUT", f"{_ASSIGNMENTS}/{number}", json=body)
+
+    async def unlink(self, number: str, campaign_ref: str) -> None:
+        await self._call("DELETE", f"{_ASSIGNMENTS}/{number}")
+
+    async def get_link_status(self, number: str) -> LinkStatus:
+        try:
+            body = await self._call("GET", f"{_ASSIGNMENTS}/{number}")
+        except ProviderObjectNotFound:
+            return LinkStatus(LinkState.UNLINKED)
+        status = _field(body, "assignmentStatus", str)
+        if status not in ASSIGNMENT:
+            raise _garbled(f"unknown assignmentStatus {status!r}")
+        state, targets_campaign = ASSIGNMENT[status]
+        campaign = _field(body, "campaignId", str) if targets_campaign else None
+        reason = None
+        if state is LinkState.FAILED:
+            reason = f"telnyx: {body.get('failureReasons') or status}"
+        return LinkStatus(state, campaign, reason)
+
+    async def get_brand(self, provider_brand_id: str) -> BrandInfo:
+        body = await self._call("GET", f"/10dlc/brand/{provider_brand_id}")
+        identity = body.get("identityStatus") or "UNVERIFIED"
+        if identity not in IDENTITY_STATUSES:
+            raise _garbled(f"unknown identityStatus {identity!r}")
+        return BrandInfo(
+            provider_brand_id=provider_brand_id,
+            display_name=body.get("displayName"),
+            identity_status=identity,
+            status=BRAND_STATUS.get(str(body.get("status")), "PENDING"),
+        )
+
+    async def get_campaign(self, provider_campaign_id: str) -> CampaignInfo:
+        body = await self._call("GET", f"/10dlc/campaign/{provider_campaign_id}")
+        provider_status = body.get("campaignStatus")
+        return CampaignInfo(
+            provider_campaign_id=provider_campaign_id,
+            provider_brand_id=body.get("brandId"),
+            tcr_campaign_id=body.get("tcrCampaignId"),
+            usecase=body.get("usecase"),
+            status=CAMPAIGN_STATUS.get(str(provider_status), "PENDING"),
+            provider_status=provider_status,
+        )
+
+    async def get_number(self, number: str) -> NumberInfo:
+        body = await self._call("GET", "/phone_numbers", params={"filter[phone_number]": number})
+        records = body.get("data")
+        if not isinstance(records, list):
+            raise _garbled("phone_numbers without a data list")
+        match = next(
+            (r for r in records if isinstance(r, dict) and r.get("phone_number") == number), None
+        )
+        if match is None:
+            raise ProviderObjectNotFound(f"telnyx: {number} is not on this account")
+        active = match.get("status") in (None, "active")
+        return NumberInfo(
+            number=number,
+            # Telnyx needs a messaging profile on the number before a campaign assignment
+            assigned=active and bool(match.get("messaging_profile_id")),
+            sms_enabled=bool(match.get("messaging_profile_id")),
+            mms_enabled=bool(match.get("messaging_profile_id")),
+        )
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = await self._client.request(
+                method, self._base + path, headers=self._headers, **kwargs
+            )
+        except httpx.TimeoutException:
+            raise ProviderTemporaryError("telnyx: request timed out") from None
+        except httpx.TransportError as exc:
+            raise ProviderTemporaryError(
+                f"telnyx: connection failed ({type(exc).__name__})"
+            ) from None
+        if response.status_code == 429:
+            raise ProviderTemporaryError("telnyx: rate limited", retry_after=_retry_after(response))
+        if response.status_code >= 500:
+            raise ProviderTemporaryError(f"telnyx: HTTP {response.status_code}")
+        if response.status_code == 404:
+            raise ProviderObjectNotFound(f"telnyx: {_error_text(response)}")
+        if response.status_code >= 400:
+            raise ProviderRejectedError(f"telnyx: {_error_text(response)}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise _garbled(f"non-JSON response ({response.headers.get('content-type')})") from None
+        if not isinstance(body, dict):
+            raise _garbled("response is not a JSON object")
+        return body
+
+
+def _garbled(what: str) -> ProviderTemporaryError:
+    return ProviderTemporaryError(f"telnyx: unexpected response: {what}")
+
+
+def _field(body: dict[str, Any], name: str, kind: type) -> Any:
+    value = body.get(name)
+    if not isinstance(value, kind):
+        raise _garbled(f"missing or malformed {name}")
+    return value
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        errors = response.json().get("errors") or []
+        first = errors[0]
+        text = first.get("detail") or first.get("title") or first.get("code")
+        return f"{text} (HTTP {response.status_code})"
+    except (ValueError, AttributeError, IndexError, TypeError):
+        return f"HTTP {response.status_code}"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` seconds, else ``x-ratelimit-reset`` (epoch seconds or seconds to go)."""
+    for header in ("retry-after", "x-ratelimit-reset"):
+        raw = response.headers.get(header)
+        try:
+            value = float(raw) if raw is not None else None
+        except ValueError:
+            continue
+        if value is None:
+            continue
+        return max(0.0, value - time.time()) if value > 1e9 else value
+    return None
