@@ -6,6 +6,7 @@ methods take only business arguments. Campaign and brand references are the prov
 
 from dataclasses import dataclass
 from enum import StrEnum
+from collections.abc import Sequence
 from typing import Protocol
 
 
@@ -78,14 +79,24 @@ class ProviderObjectNotFound(ProviderRejectedError):
 
 class Provider(Protocol):
     name: str
+    # How many numbers of one campaign ``link_many`` takes per provider call (1: no batching).
+    link_batch_size: int
 
     async def link(self, number: str, campaign_ref: str) -> None: ...
+
+    async def link_many(self, numbers: Sequence[str], campaign_ref: str) -> dict[str, str]:
+        """Link several numbers to one campaign; returns ``{number: reason}`` for the numbers the
+        provider refused (the rest were accepted). Raises for failures of the whole call."""
+        ...
 
     async def move(self, number: str, from_ref: str, to_ref: str) -> None: ...
 
     async def unlink(self, number: str, campaign_ref: str) -> None: ...
 
-    async def get_link_status(self, number: str) -> LinkStatus: ...
+    async def get_link_status(self, number: str, campaign_ref: str | None) -> LinkStatus:
+        """``campaign_ref``: the campaign the last operation concerned (target of a link or
+        move, source of an unlink), for providers that index links by campaign (Plivo)."""
+        ...
 
     async def get_brand(self, provider_brand_id: str) -> BrandInfo: ...
 

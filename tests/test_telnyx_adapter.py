@@ -79,7 +79,7 @@ async def test_assignment_statuses(
     respx.get(f"{BASE}/10dlc/phone_number_campaigns/{NUMBER}").respond(
         200, json=assignment(status, failureReasons="carrier said no")
     )
-    link = await telnyx.get_link_status(NUMBER)
+    link = await telnyx.get_link_status(NUMBER, "C1")
     assert (link.state, link.campaign_ref) == (state, campaign)
     if state is LinkState.FAILED:
         assert link.reason == "telnyx: carrier said no"
@@ -90,7 +90,7 @@ async def test_no_assignment_is_unlinked(telnyx: TelnyxProvider) -> None:
     respx.get(f"{BASE}/10dlc/phone_number_campaigns/{NUMBER}").respond(
         404, json={"errors": [{"code": "10005", "title": "Resource not found"}]}
     )
-    assert (await telnyx.get_link_status(NUMBER)).state is LinkState.UNLINKED
+    assert (await telnyx.get_link_status(NUMBER, "C1")).state is LinkState.UNLINKED
 
 
 @respx.mock
@@ -198,4 +198,4 @@ async def test_garbled_assignment_is_temporary(telnyx: TelnyxProvider) -> None:
         200, json={"phoneNumber": NUMBER, "assignmentStatus": "WHATEVER"}
     )
     with pytest.raises(ProviderTemporaryError, match="unknown assignmentStatus"):
-        await telnyx.get_link_status(NUMBER)
+        await telnyx.get_link_status(NUMBER, "C1")

@@ -57,13 +57,15 @@ async def submit(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
         await provider.unlink(item.number, linked)
     else:
         await provider.move(item.number, linked, desired)
+    # An unlink keeps the old ref until confirmed: providers that index links by campaign
+    # are asked about that campaign.
     return Outcome(
-        linked_ref=desired, status=PENDING, phase=CONFIRM, next_in_s=timing.confirm_poll_s
+        linked_ref=desired or linked, status=PENDING, phase=CONFIRM, next_in_s=timing.confirm_poll_s
     )
 
 
 async def observe(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
-    status = await provider.get_link_status(item.number)
+    status = await provider.get_link_status(item.number, item.desired_ref or item.linked_ref)
     desired = item.desired_ref
     act_now = Outcome(linked_ref=status.campaign_ref, status=PENDING, phase=SUBMIT, next_in_s=0.0)
     if status.state is LinkState.PENDING:
@@ -71,7 +73,7 @@ async def observe(item: WorkItem, provider: Provider, timing: Timing) -> Outcome
             return act_now
         poll = backoff_delay(item.attempts, timing.confirm_poll_s, timing.confirm_poll_cap_s)
         return Outcome(
-            linked_ref=desired,
+            linked_ref=desired or item.linked_ref,
             status=PENDING,
             phase=CONFIRM,
             next_in_s=poll,

@@ -9,6 +9,7 @@ read from it are on the happy path; test helpers set any other state on numlink'
 import hashlib
 import random
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -31,6 +32,8 @@ SIMULATED_REJECTION = "sandbox: carrier rejected the link (simulated)"
 
 
 class SandboxProvider:
+    link_batch_size = 1000
+
     def __init__(
         self,
         sessions: SessionMaker,
@@ -47,35 +50,43 @@ class SandboxProvider:
         self._failure_rate = failure_rate
 
     async def link(self, number: str, campaign_ref: str) -> None:
-        await self._start(number, campaign_ref, LINKING)
+        await self._start([number], campaign_ref, LINKING)
+
+    async def link_many(self, numbers: Sequence[str], campaign_ref: str) -> dict[str, str]:
+        await self._start(numbers, campaign_ref, LINKING)
+        return {}
 
     async def move(self, number: str, from_ref: str, to_ref: str) -> None:
-        await self._start(number, to_ref, LINKING)
+        await self._start([number], to_ref, LINKING)
 
     async def unlink(self, number: str, campaign_ref: str) -> None:
-        await self._start(number, campaign_ref, UNLINKING)
+        await self._start([number], campaign_ref, UNLINKING)
 
-    async def _start(self, number: str, campaign_ref: str, state: str) -> None:
-        failing = self._failure_rate > 0 and random.random() < self._failure_rate
-        values = {
-            "org_id": self._org_id,
-            "number": number,
-            "campaign_ref": campaign_ref,
-            "state": state,
-            "ready_at": func.clock_timestamp() + self._delay,
-            "outcome": FAILURE if failing else SUCCESS,
-            "reason": SIMULATED_REJECTION if failing else None,
-            "updated_at": func.clock_timestamp(),
-        }
-        stmt = insert(SandboxLink).values(values)
+    async def _start(self, numbers: Sequence[str], campaign_ref: str, state: str) -> None:
+        rows = []
+        for number in dict.fromkeys(numbers):
+            failing = self._failure_rate > 0 and random.random() < self._failure_rate
+            rows.append(
+                {
+                    "org_id": self._org_id,
+                    "number": number,
+                    "campaign_ref": campaign_ref,
+                    "state": state,
+                    "outcome": FAILURE if failing else SUCCESS,
+                    "reason": SIMULATED_REJECTION if failing else None,
+                    "ready_at": func.clock_timestamp() + self._delay,
+                    "updated_at": func.clock_timestamp(),
+                }
+            )
+        stmt = insert(SandboxLink).values(rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=[SandboxLink.org_id, SandboxLink.number],
-            set_={k: stmt.excluded[k] for k in values if k not in ("org_id", "number")},
+            set_={k: stmt.excluded[k] for k in rows[0] if k not in ("org_id", "number")},
         )
         async with self._sessions.begin() as session:
             await session.execute(stmt)
 
-    async def get_link_status(self, number: str) -> LinkStatus:
+    async def get_link_status(self, number: str, campaign_ref: str | None = None) -> LinkStatus:
         async with self._sessions() as session:
             row = (
                 await session.execute(

@@ -5,6 +5,7 @@ Telnyx answers 10DLC resources without a ``data`` envelope, errors as
 """
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -27,6 +28,7 @@ _ASSIGNMENTS = "/10dlc/phone_number_campaigns"
 
 class TelnyxProvider:
     name = "telnyx"
+    link_batch_size = 1  # Telnyx assigns one number per call (or by messaging profile)
 
     def __init__(
         self, client: httpx.AsyncClient, api_key: str, base_url: str = DEFAULT_BASE_URL
@@ -40,6 +42,15 @@ class TelnyxProvider:
             "POST", _ASSIGNMENTS, json={"phoneNumber": number, "campaignId": campaign_ref}
         )
 
+    async def link_many(self, numbers: Sequence[str], campaign_ref: str) -> dict[str, str]:
+        refused: dict[str, str] = {}
+        for number in numbers:
+            try:
+                await self.link(number, campaign_ref)
+            except ProviderRejectedError as exc:
+                refused[number] = exc.reason
+        return refused
+
     async def move(self, number: str, from_ref: str, to_ref: str) -> None:
         body = {"phoneNumber": number, "campaignId": to_ref}
         await self._call("PUT", f"{_ASSIGNMENTS}/{number}", json=body)
@@ -47,7 +58,7 @@ class TelnyxProvider:
     async def unlink(self, number: str, campaign_ref: str) -> None:
         await self._call("DELETE", f"{_ASSIGNMENTS}/{number}")
 
-    async def get_link_status(self, number: str) -> LinkStatus:
+    async def get_link_status(self, number: str, campaign_ref: str | None = None) -> LinkStatus:
         try:
             body = await self._call("GET", f"{_ASSIGNMENTS}/{number}")
         except ProviderObjectNotFound:
