@@ -4,9 +4,9 @@ An adapter instance is bound to one provider account (or, for the sandbox, one o
 methods take only business arguments. Campaign and brand references are the provider's ids.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from collections.abc import Sequence
 from typing import Protocol
 
 
