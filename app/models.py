@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from ulid import ULID
 
@@ -122,6 +123,8 @@ class Brand(Timestamps, Base):
     display_name: Mapped[str | None] = mapped_column(Text)
     identity_status: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32))
+    # when the provider's view was last read (refresh or webhook): older events are ignored
+    provider_synced_at: Mapped[datetime | None] = mapped_column(TS)
 
 
 class Campaign(Timestamps, Base):
@@ -143,6 +146,7 @@ class Campaign(Timestamps, Base):
     usecase: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     provider_status: Mapped[str | None] = mapped_column(Text)
+    provider_synced_at: Mapped[datetime | None] = mapped_column(TS)
 
 
 class PhoneNumber(Timestamps, Base):
@@ -189,6 +193,8 @@ class PhoneNumber(Timestamps, Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(TS)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     lease_owner: Mapped[str | None] = mapped_column(String(64))
+    # time of the newest provider status applied (poll or webhook): older events are ignored
+    provider_status_at: Mapped[datetime | None] = mapped_column(TS)
 
 
 class IdempotencyKey(Base):
@@ -215,3 +221,91 @@ class SandboxLink(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
+
+
+class ProviderAccount(Timestamps, Base):
+    """An org's credentials at a provider (live mode), encrypted at rest."""
+
+    __tablename__ = "provider_accounts"
+    __table_args__ = (UniqueConstraint("org_id", "provider"),)
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
+    provider: Mapped[str] = mapped_column(String(32))
+    credentials: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token of a JSON object
+    credentials_hint: Mapped[str] = mapped_column(Text)  # e.g. "KEY…a1b2", safe to show
+    rate_per_s: Mapped[float | None] = mapped_column(Float)
+
+
+class RateBucket(Base):
+    """A token bucket shared by every worker process (one row per provider account)."""
+
+    __tablename__ = "rate_buckets"
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(TS, server_default=func.clock_timestamp())
+
+
+class ProviderEvent(Base):
+    """Inbound provider webhooks already applied, so a redelivery changes nothing."""
+
+    __tablename__ = "provider_events"
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(TS, server_default=func.now(), index=True)
+
+
+class WebhookEndpoint(Timestamps, Base):
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (
+        CheckConstraint(f"mode IN ({_values(Mode)})", name="mode"),
+        Index("ix_webhook_endpoints_org_id_mode_id", "org_id", "mode", "id"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
+    mode: Mapped[str] = mapped_column(String(8))
+    url: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token of the whsec_ secret
+    disabled_at: Mapped[datetime | None] = mapped_column(TS)
+
+
+class WebhookSigningSecret(Base):
+    """The secret that signs deliveries to numbers' ``status_url`` (one per org and mode)."""
+
+    __tablename__ = "webhook_signing_secrets"
+    __table_args__ = (CheckConstraint(f"mode IN ({_values(Mode)})", name="mode"),)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8), primary_key=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
+
+
+class WebhookDelivery(Base):
+    """Outbox of status webhooks. Rows are written by a trigger on ``phone_numbers`` in the
+    transaction that changes a status, so no change is lost and none is sent before commit."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index(
+            "ix_webhook_deliveries_due",
+            "next_attempt_at",
+            postgresql_where=text("next_attempt_at IS NOT NULL"),
+        ),
+        Index("ix_webhook_deliveries_org_id_mode_id", "org_id", "mode", "id"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
+    mode: Mapped[str] = mapped_column(String(8))
+    # NULL: the number's status_url, signed with the org's signing secret
+    endpoint_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    )
+    url: Mapped[str] = mapped_column(Text)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, object]] = mapped_column(JSONB)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(TS)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    delivered_at: Mapped[datetime | None] = mapped_column(TS)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
