@@ -15,6 +15,7 @@ from app.kit.handlers import install_handlers
 from app.kit.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.kit.providers import ProviderRegistry
 from app.kit.ratelimit import KeyRateLimiter
+from app.kit.secrets import SecretBox
 from app.numbers.endpoints import link_router as number_links_router
 from app.numbers.endpoints import router as numbers_router
 from app.ops import router as ops_router
@@ -91,3 +92,4 @@ def wire_state(app: FastAPI, settings: Settings, sessions: SessionMaker | None =
     app.state.providers = ProviderRegistry(app.state.sessions, settings)
     app.state.authenticator = KeyAuthenticator(settings.key_cache_ttl_s)
     app.state.rate_limiter = KeyRateLimiter(settings.key_rate_per_s)
+    app.state.secret_box = SecretBox(settings.secret_key_list())

@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.kit.secrets import local_key, parse_keys
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NUMLINK_", extra="ignore")
@@ -40,6 +42,29 @@ class Settings(BaseSettings):
     confirm_poll_s: float = Field(default=1.0, gt=0)
     confirm_poll_cap_s: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=25, ge=1)
+
+    # Fernet keys, comma-separated, newest first (see app/kit/secrets.py); generated if unset
+    secret_keys: str | None = None
+
+    # Platform-wide provider defaults, used by orgs without an account of their own
+    telnyx_api_key: str | None = None
+    telnyx_public_key: str | None = None
+    plivo_auth_id: str | None = None
+    plivo_auth_token: str | None = None
+    telnyx_base_url: str = "https://api.telnyx.com/v2"
+    plivo_base_url: str = "https://api.plivo.com"
+    provider_timeout_s: float = Field(default=10.0, gt=0)
+    telnyx_rate_per_s: float = Field(default=20.0, gt=0)
+    plivo_rate_per_s: float = Field(default=60.0, gt=0)  # Plivo documents 300 requests / 5 s
+    # Public base URL of this gateway, for the webhook URLs given to providers
+    public_url: str = "http://127.0.0.1:8000"
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_max_attempts: int = Field(default=12, ge=1)
+    # Refuse webhook targets on private or loopback addresses (live mode only)
+    webhook_block_private: bool = True
+
+    def secret_key_list(self) -> list[str]:
+        return parse_keys(self.secret_keys) if self.secret_keys else [local_key(self.data_dir)]
 
 
 @lru_cache(maxsize=1)

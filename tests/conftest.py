@@ -14,6 +14,9 @@ from app.settings import Settings
 from tests.database import DatabaseServer
 from tests.support import Api, World
 
+# A fixed Fernet key for tests only: encrypted values in test databases are throwaway.
+TEST_SECRET_KEY = "WQcGPleZIdQj2kb7AdCcc3Tf6VOmPvUmGIQNlx3-1nc="
+
 
 def test_settings(**overrides: object) -> Settings:
     values: dict[str, object] = {
@@ -27,6 +30,7 @@ def test_settings(**overrides: object) -> Settings:
         "worker_concurrency": 1,
         "access_log": False,
         "max_body_bytes": 64 * 1024,
+        "secret_keys": TEST_SECRET_KEY,
     }
     values.update(overrides)
     return Settings(database_url=None, **values)  # type: ignore[arg-type]
