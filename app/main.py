@@ -19,6 +19,7 @@ from app.kit.secrets import SecretBox
 from app.numbers.endpoints import link_router as number_links_router
 from app.numbers.endpoints import router as numbers_router
 from app.ops import router as ops_router
+from app.provider_accounts.endpoints import router as provider_accounts_router
 from app.settings import Settings, get_settings
 from app.test_helpers.endpoints import router as test_helpers_router
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         try:
             yield
         finally:
+            await app.state.providers.aclose()
             await app.state.autocommit_engine.dispose()
             if own_engine:
                 await app.state.engine.dispose()
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         campaigns_router,
         numbers_router,
         number_links_router,
+        provider_accounts_router,
         test_helpers_router,
     ):
         # A flat route table (routes carry their prefix): the 405 handler's Allow header and
@@ -89,7 +92,7 @@ def wire_state(app: FastAPI, settings: Settings, sessions: SessionMaker | None =
         app.state.engine.url, pool_size=settings.db_pool_size, autocommit=True
     )
     app.state.autocommit_sessions = sessions or create_sessionmaker(app.state.autocommit_engine)
-    app.state.providers = ProviderRegistry(app.state.sessions, settings)
+    app.state.secret_box = SecretBox(settings.secret_key_list())
+    app.state.providers = ProviderRegistry(app.state.sessions, settings, app.state.secret_box)
     app.state.authenticator = KeyAuthenticator(settings.key_cache_ttl_s)
     app.state.rate_limiter = KeyRateLimiter(settings.key_rate_per_s)
-    app.state.secret_box = SecretBox(settings.secret_key_list())

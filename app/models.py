@@ -227,9 +227,13 @@ class ProviderAccount(Timestamps, Base):
     """An org's credentials at a provider (live mode), encrypted at rest."""
 
     __tablename__ = "provider_accounts"
-    __table_args__ = (UniqueConstraint("org_id", "provider"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "mode", "provider"),
+        CheckConstraint("mode = 'live'", name="mode"),  # test mode uses the sandbox
+    )
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
+    mode: Mapped[str] = mapped_column(String(8))
     provider: Mapped[str] = mapped_column(String(32))
     credentials: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token of a JSON object
     credentials_hint: Mapped[str] = mapped_column(Text)  # e.g. "KEY…a1b2", safe to show

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     telnyx_base_url: str = "https://api.telnyx.com/v2"
     plivo_base_url: str = "https://api.plivo.com"
     provider_timeout_s: float = Field(default=10.0, gt=0)
+    provider_burst: float = Field(default=5.0, ge=1)
     telnyx_rate_per_s: float = Field(default=20.0, gt=0)
     plivo_rate_per_s: float = Field(default=60.0, gt=0)  # Plivo documents 300 requests / 5 s
     # Public base URL of this gateway, for the webhook URLs given to providers

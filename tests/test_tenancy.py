@@ -78,8 +78,17 @@ def v1_routes(app: FastAPI) -> set[tuple[str, str]]:
     }
 
 
+# Per-org settings named by provider rather than by id: see test_provider_accounts_are_per_org
+PROVIDER_ACCOUNT_ROUTES = {
+    ("GET", "/v1/provider-accounts"),
+    ("PUT", "/v1/provider-accounts/{provider}"),
+    ("GET", "/v1/provider-accounts/{provider}"),
+    ("DELETE", "/v1/provider-accounts/{provider}"),
+}
+
+
 def test_every_route_is_covered(app: FastAPI, api: Api) -> None:
-    covered = set(single_object_calls(api)) | CREATE_ROUTES
+    covered = set(single_object_calls(api)) | CREATE_ROUTES | PROVIDER_ACCOUNT_ROUTES
     covered |= {("GET", path) for path in LIST_ROUTES}
     assert v1_routes(app) == covered
 
@@ -186,3 +195,18 @@ async def test_random_ids_are_not_found(api: Api, world: World) -> None:
         for ident in (str(uuid.uuid4()), "not-a-uuid", "1"):
             response = await api.get(path + ident, world.test_key)
             assert (response.status_code, error_code(response)) == (404, "NOT_FOUND")
+
+
+async def test_provider_accounts_are_per_org(api: Api, world: World, sessions: Any) -> None:
+    telnyx = {"api_key": "KEYowner-secret-1234"}
+    data(await api.request("PUT", "/v1/provider-accounts/telnyx", world.live_key, telnyx))
+    intruder = await World.create(api, sessions)
+    missing = await api.get("/v1/provider-accounts/telnyx", intruder.live_key)
+    assert (missing.status_code, error_code(missing)) == (404, "NOT_FOUND")
+    assert data(await api.get("/v1/provider-accounts", intruder.live_key)) == []
+    gone = await api.delete("/v1/provider-accounts/telnyx", intruder.live_key)
+    assert (gone.status_code, error_code(gone)) == (404, "NOT_FOUND")
+    theirs = {"api_key": "KEYintruder-0000"}
+    data(await api.request("PUT", "/v1/provider-accounts/telnyx", intruder.live_key, theirs))
+    mine = data(await api.get("/v1/provider-accounts/telnyx", world.live_key))
+    assert mine["credentials_hint"] == "…1234"

@@ -18,6 +18,7 @@ from app.kit.db import SessionMaker
 from app.kit.errors import NumlinkError
 from app.kit.metrics import PROPAGATION_CLAIMED, PROPAGATION_STEPS
 from app.kit.providers import ProviderRegistry
+from app.kit.secrets import SecretBox
 from app.kit.tenancy import Tenant
 from app.models import Mode
 from app.propagation import repository
@@ -33,7 +34,7 @@ class PropagationWorker:
     def __init__(self, sessions: SessionMaker, settings: Settings) -> None:
         self.sessions = sessions
         self.settings = settings
-        self.registry = ProviderRegistry(sessions, settings)
+        self.registry = ProviderRegistry(sessions, settings, SecretBox(settings.secret_key_list()))
         self.timing = Timing(
             retry_base_s=settings.retry_base_s,
             retry_cap_s=settings.retry_cap_s,
@@ -61,6 +62,7 @@ class PropagationWorker:
                 await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
         if self._inflight:
             await asyncio.wait(self._inflight)
+        await self.registry.aclose()
         log.info("worker stopped", extra={"worker": self.name})
 
     async def fill(self) -> int:

@@ -92,6 +92,7 @@ def upgrade() -> None:
         "provider_accounts",
         sa.Column("id", sa.UUID(), nullable=False),
         sa.Column("org_id", sa.UUID(), nullable=False),
+        sa.Column("mode", sa.String(length=8), nullable=False),
         sa.Column("provider", sa.String(length=32), nullable=False),
         sa.Column("credentials", sa.LargeBinary(), nullable=False),
         sa.Column("credentials_hint", sa.Text(), nullable=False),
@@ -112,8 +113,9 @@ def upgrade() -> None:
             ["org_id"], ["orgs.id"], name=op.f("fk_provider_accounts_org_id_orgs")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_provider_accounts")),
+        sa.CheckConstraint("mode = 'live'", name=op.f("ck_provider_accounts_mode")),
         sa.UniqueConstraint(
-            "org_id", "provider", name=op.f("uq_provider_accounts_org_id_provider")
+            "org_id", "mode", "provider", name=op.f("uq_provider_accounts_org_id_mode_provider")
         ),
     )
     op.create_table(

@@ -1,0 +1,51 @@
+from typing import Any
+
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from app.kit.tenancy import TenantRepository
+from app.models import ProviderAccount, new_id
+
+
+class ProviderAccountRepository(TenantRepository):
+    model = ProviderAccount
+
+    async def get(self, provider: str) -> ProviderAccount | None:
+        stmt = self.scoped(select(ProviderAccount).where(ProviderAccount.provider == provider))
+        found: ProviderAccount | None = (await self.session.execute(stmt)).scalar()
+        return found
+
+    def list_query(self) -> Select[Any]:
+        return self.scoped(select(ProviderAccount))
+
+    async def put(
+        self, provider: str, credentials: bytes, hint: str, rate_per_s: float | None
+    ) -> ProviderAccount:
+        values = {"credentials": credentials, "credentials_hint": hint, "rate_per_s": rate_per_s}
+        stmt: Any = (
+            insert(ProviderAccount)
+            .values(id=new_id(), provider=provider, **values, **self.tenant_values())
+            .on_conflict_do_update(
+                index_elements=["org_id", "mode", "provider"],
+                set_={**values, "updated_at": func.now()},
+            )
+            .returning(ProviderAccount)
+            .execution_options(populate_existing=True)
+        )
+        account: ProviderAccount = (await self.session.execute(stmt)).scalar_one()
+        return account
+
+    async def remove(self, provider: str) -> bool:
+        stmt = self.scoped(delete(ProviderAccount).where(ProviderAccount.provider == provider))
+        result: Any = await self.session.execute(stmt)
+        return bool(result.rowcount)
+
+
+async def find_by_id(session: Any, provider: str, account_id: Any) -> ProviderAccount | None:
+    """Unscoped by design: an inbound provider webhook carries no API key, and the account it
+    names is what tells which org it is for (its signature is checked with that account)."""
+    stmt = select(ProviderAccount).where(
+        ProviderAccount.id == account_id, ProviderAccount.provider == provider
+    )
+    found: ProviderAccount | None = (await session.execute(stmt)).scalar()
+    return found
