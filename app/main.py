@@ -20,8 +20,10 @@ from app.numbers.endpoints import link_router as number_links_router
 from app.numbers.endpoints import router as numbers_router
 from app.ops import router as ops_router
 from app.provider_accounts.endpoints import router as provider_accounts_router
+from app.provider_webhooks.endpoints import router as provider_webhooks_router
 from app.settings import Settings, get_settings
 from app.test_helpers.endpoints import router as test_helpers_router
+from app.webhooks.endpoints import router as webhooks_router
 
 DESCRIPTION = """Link US 10DLC phone numbers to messaging campaigns across providers.
 
@@ -73,7 +75,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         numbers_router,
         number_links_router,
         provider_accounts_router,
+        provider_webhooks_router,
         test_helpers_router,
+        webhooks_router,
     ):
         # A flat route table (routes carry their prefix): the 405 handler's Allow header and
         # route inventories read it directly.

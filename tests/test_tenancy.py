@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import Brand, Campaign, PhoneNumber
+from app.models import Brand, Campaign, PhoneNumber, WebhookEndpoint
 from tests.support import Api, World, data, error_code
 
 Call = Callable[[str, dict[str, Any]], Awaitable[httpx.Response]]
@@ -20,12 +20,19 @@ async def owner_objects(world: World) -> dict[str, Any]:
     campaign = await world.campaign(brand)
     number = await world.number()
     data(await world.attach(number["id"], campaign["id"]))
-    return {"brand": brand, "campaign": campaign, "number": number}
+    endpoint = data(
+        await world.api.post(
+            "/v1/webhook-endpoints", world.test_key, {"url": "https://example.com/hook"}
+        ),
+        201,
+    )
+    return {"brand": brand, "campaign": campaign, "number": number, "webhook_endpoint": endpoint}
 
 
 def single_object_calls(api: Api) -> dict[tuple[str, str], Call]:
     """Every route that names one object, called on the owner's objects with ``key``."""
     n = "/v1/phone-numbers/{number_id}"
+    w = "/v1/webhook-endpoints/{endpoint_id}"
     return {
         ("GET", "/v1/brands/{brand_id}"): lambda k, o: api.get(f"/v1/brands/{o['brand']['id']}", k),
         ("GET", "/v1/campaigns/{campaign_id}"): lambda k, o: api.get(
@@ -62,11 +69,27 @@ def single_object_calls(api: Api) -> dict[tuple[str, str], Call]:
                 {"outcome": "failed"},
             )
         ),
+        ("GET", w): lambda k, o: api.get(f"/v1/webhook-endpoints/{o['webhook_endpoint']['id']}", k),
+        ("DELETE", w): lambda k, o: api.delete(
+            f"/v1/webhook-endpoints/{o['webhook_endpoint']['id']}", k
+        ),
+        ("POST", w + "/rotate-secret"): lambda k, o: api.post(
+            f"/v1/webhook-endpoints/{o['webhook_endpoint']['id']}/rotate-secret", k
+        ),
     }
 
 
-LIST_ROUTES = {"/v1/brands": "brand", "/v1/campaigns": "campaign", "/v1/phone-numbers": "number"}
-CREATE_ROUTES = {("POST", "/v1/brands"), ("POST", "/v1/phone-numbers")}
+LIST_ROUTES = {
+    "/v1/brands": "brand",
+    "/v1/campaigns": "campaign",
+    "/v1/phone-numbers": "number",
+    "/v1/webhook-endpoints": "webhook_endpoint",
+}
+CREATE_ROUTES = {
+    ("POST", "/v1/brands"),
+    ("POST", "/v1/phone-numbers"),
+    ("POST", "/v1/webhook-endpoints"),
+}
 
 
 def v1_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -85,10 +108,16 @@ PROVIDER_ACCOUNT_ROUTES = {
     ("GET", "/v1/provider-accounts/{provider}"),
     ("DELETE", "/v1/provider-accounts/{provider}"),
 }
+# One per org and mode, named by neither: see test_webhooks.py::test_signing_secret_per_org_and_mode
+SIGNING_SECRET_ROUTES = {("GET", "/v1/webhook-signing-secret")}
+# No API key: the account in the path and its signature decide (see test_provider_webhooks)
+SIGNED_ROUTES = {("POST", "/v1/provider-webhooks/{provider}/{account}")}
 
 
 def test_every_route_is_covered(app: FastAPI, api: Api) -> None:
     covered = set(single_object_calls(api)) | CREATE_ROUTES | PROVIDER_ACCOUNT_ROUTES
+    covered |= SIGNING_SECRET_ROUTES
+    covered |= SIGNED_ROUTES
     covered |= {("GET", path) for path in LIST_ROUTES}
     assert v1_routes(app) == covered
 
@@ -165,12 +194,16 @@ async def test_test_key_sees_no_live_objects(
             sms_enabled=True,
             mms_enabled=True,
         )
-        session.add_all([campaign, number])
+        endpoint = WebhookEndpoint(
+            org_id=world.org_id, mode="live", url="https://example.com/hook", secret=b"sealed"
+        )
+        session.add_all([campaign, number, endpoint])
         await session.flush()
         owner = {
             "brand": {"id": str(brand.id)},
             "campaign": {"id": str(campaign.id)},
             "number": {"id": str(number.id)},
+            "webhook_endpoint": {"id": str(endpoint.id)},
         }
     owner["own_campaign"] = (await world.campaign())["id"]
     await assert_invisible(api, world.test_key, owner)
@@ -191,7 +224,7 @@ async def test_live_mode_cannot_use_the_sandbox(api: Api, world: World) -> None:
 
 
 async def test_random_ids_are_not_found(api: Api, world: World) -> None:
-    for path in ("/v1/brands/", "/v1/campaigns/", "/v1/phone-numbers/"):
+    for path in ("/v1/brands/", "/v1/campaigns/", "/v1/phone-numbers/", "/v1/webhook-endpoints/"):
         for ident in (str(uuid.uuid4()), "not-a-uuid", "1"):
             response = await api.get(path + ident, world.test_key)
             assert (response.status_code, error_code(response)) == (404, "NOT_FOUND")

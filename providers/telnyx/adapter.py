@@ -20,10 +20,21 @@ from providers.base import (
     ProviderRejectedError,
     ProviderTemporaryError,
 )
-from providers.telnyx.mapping import ASSIGNMENT, BRAND_STATUS, CAMPAIGN_STATUS, IDENTITY_STATUSES
+from providers.telnyx.mapping import (
+    ASSIGNMENT,
+    BRAND_STATUS,
+    CAMPAIGN_STATUS,
+    IDENTITY_STATUSES,
+    assignment_link_status,
+)
+from providers.telnyx.profile import ProfileTask, ProfileTaskNumber, ProfileTaskStatus
 
 DEFAULT_BASE_URL = "https://api.telnyx.com/v2"
 _ASSIGNMENTS = "/10dlc/phone_number_campaigns"
+_BY_PROFILE = "/10dlc/phoneNumberAssignmentByProfile"
+# Other 10DLC lists allow up to 500 a page; a page shorter than this is the last one.
+_TASK_PAGE_SIZE = 100
+_TASK_MAX_PAGES = 1000  # a bound in case the server ignores ``page`` and repeats full pages
 
 
 class TelnyxProvider:
@@ -66,12 +77,9 @@ class TelnyxProvider:
         status = _field(body, "assignmentStatus", str)
         if status not in ASSIGNMENT:
             raise _garbled(f"unknown assignmentStatus {status!r}")
-        state, targets_campaign = ASSIGNMENT[status]
+        _, targets_campaign = ASSIGNMENT[status]
         campaign = _field(body, "campaignId", str) if targets_campaign else None
-        reason = None
-        if state is LinkState.FAILED:
-            reason = f"telnyx: {body.get('failureReasons') or status}"
-        return LinkStatus(state, campaign, reason)
+        return assignment_link_status(status, campaign, body.get("failureReasons"))
 
     async def get_brand(self, provider_brand_id: str) -> BrandInfo:
         body = await self._call("GET", f"/10dlc/brand/{provider_brand_id}")
@@ -115,6 +123,49 @@ class TelnyxProvider:
             sms_enabled=bool(match.get("messaging_profile_id")),
             mms_enabled=bool(match.get("messaging_profile_id")),
         )
+
+    async def assign_by_profile(self, messaging_profile_id: str, campaign_ref: str) -> str:
+        """Start linking every number on the messaging profile to the campaign; returns the
+        id of Telnyx's background task."""
+        body = await self._call(
+            "POST",
+            _BY_PROFILE,
+            json={"messagingProfileId": messaging_profile_id, "campaignId": campaign_ref},
+        )
+        task_id: str = _field(body, "taskId", str)
+        return task_id
+
+    async def get_profile_task(self, task_id: str) -> ProfileTask:
+        body = await self._call("GET", f"{_BY_PROFILE}/{task_id}")
+        status = _field(body, "status", str)
+        try:
+            return ProfileTask(task_id=task_id, status=ProfileTaskStatus(status))
+        except ValueError:
+            raise _garbled(f"unknown task status {status!r}") from None
+
+    async def list_profile_task_numbers(self, task_id: str) -> list[ProfileTaskNumber]:
+        numbers: list[ProfileTaskNumber] = []
+        for page in range(1, _TASK_MAX_PAGES + 1):
+            body = await self._call(
+                "GET",
+                f"{_BY_PROFILE}/{task_id}/phoneNumbers",
+                params={"page": page, "recordsPerPage": _TASK_PAGE_SIZE},
+            )
+            records = _field(body, "records", list)
+            for record in records:
+                if not isinstance(record, dict):
+                    raise _garbled("task number record is not an object")
+                reason = record.get("failureReasons") or record.get("reason")
+                numbers.append(
+                    ProfileTaskNumber(
+                        number=_field(record, "phoneNumber", str),
+                        status=_field(record, "status", str),
+                        reason=str(reason) if reason else None,
+                    )
+                )
+            if len(records) < _TASK_PAGE_SIZE:
+                return numbers
+        raise _garbled(f"task {task_id} lists more than {_TASK_MAX_PAGES} pages")
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:

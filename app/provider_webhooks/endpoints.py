@@ -1,0 +1,34 @@
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from app.kit.envelope import Envelope, ok
+from app.kit.errors import NotFound, Unauthorized, ValidationFailed
+from app.kit.openapi import errors_doc
+from app.kit.routing import UnitOfWorkRoute, request_session
+from app.provider_webhooks import service
+from app.provider_webhooks.schemas import WebhookReceipt
+
+router = APIRouter(
+    prefix="/v1/provider-webhooks", tags=["provider webhooks"], route_class=UnitOfWorkRoute
+)
+
+
+@router.post(
+    "/{provider}/{account}",
+    response_model=Envelope[WebhookReceipt],
+    responses=errors_doc(Unauthorized, NotFound, ValidationFailed),
+    summary="Status events from Telnyx or Plivo (signature-verified, no API key)",
+)
+async def receive_provider_webhook(provider: str, account: str, request: Request) -> Response:
+    hook = service.InboundWebhook(
+        provider=provider,
+        account=account,
+        query=request.url.query,
+        headers=request.headers,
+        body=await request.body(),
+    )
+    state = request.app.state
+    receipt = await service.receive_webhook(
+        request_session(request), state.settings, state.secret_box, hook
+    )
+    return ok(receipt)

@@ -1,0 +1,126 @@
+"""Applying provider events. Not tenant-scoped through an API key: the scope is the provider
+account the webhook URL names (its org), or, for the platform's default account, every org
+that has no account of its own at that provider."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from providers.base import LinkState
+from providers.events import BrandEvent, CampaignEvent, LinkEvent
+
+_SCOPE = """
+    mode = 'live' AND provider = :provider AND (
+        org_id = :org_id
+        OR (CAST(:org_id AS uuid) IS NULL AND org_id NOT IN (
+            SELECT a.org_id FROM provider_accounts a
+            WHERE a.provider = :provider AND a.mode = 'live')))
+"""
+
+_NEWER = "(provider_status_at IS NULL OR provider_status_at < :occurred_at)"
+
+# The event settles the link the row is waiting for: the same decision a poll would make.
+_SETTLE = text(
+    f"""
+UPDATE phone_numbers p SET
+    carrier_line_option_status = CAST(:status AS varchar),
+    carrier_line_option_error = CAST(:error AS text),
+    carrier_line_option_propagated_at = CASE WHEN :linked THEN clock_timestamp() END,
+    linked_campaign_ref = CASE WHEN :linked THEN CAST(:ref AS text) END,
+    sync_phase = NULL, next_attempt_at = NULL, attempts = 0,
+    provider_status_at = :occurred_at, updated_at = clock_timestamp()
+WHERE {_SCOPE} AND number = :number AND {_NEWER}
+  AND lease_owner IS NULL AND sync_phase = 'confirm' AND carrier_line_option_status = 'pending'
+  AND (SELECT c.provider_campaign_id FROM campaigns c WHERE c.id = p.campaign_id) = :ref
+RETURNING p.id
+"""
+)
+
+# Anything else: the row is observed again now, and the provider's answer decides.
+_NUDGE = text(
+    f"""
+UPDATE phone_numbers SET
+    sync_phase = coalesce(sync_phase, 'confirm'), next_attempt_at = clock_timestamp(),
+    provider_status_at = :occurred_at
+WHERE {_SCOPE} AND number = :number AND {_NEWER} AND lease_owner IS NULL
+RETURNING id
+"""
+)
+
+_CAMPAIGN = text(
+    f"""
+UPDATE campaigns SET status = :status, provider_status = :provider_status,
+    provider_synced_at = :occurred_at, updated_at = clock_timestamp()
+WHERE {_SCOPE} AND provider_campaign_id = :ref
+  AND (provider_synced_at IS NULL OR provider_synced_at < :occurred_at)
+RETURNING id
+"""
+)
+
+_BRAND = text(
+    f"""
+UPDATE brands SET identity_status = coalesce(:identity_status, identity_status),
+    status = coalesce(:status, status),
+    provider_synced_at = :occurred_at, updated_at = clock_timestamp()
+WHERE {_SCOPE} AND provider_brand_id = :ref
+  AND (provider_synced_at IS NULL OR provider_synced_at < :occurred_at)
+RETURNING id
+"""
+)
+
+_SEEN = text(
+    """
+INSERT INTO provider_events (provider, event_id) VALUES (:provider, :event_id)
+ON CONFLICT DO NOTHING RETURNING event_id
+"""
+)
+
+
+class ProviderEventRepository:
+    def __init__(self, session: AsyncSession, provider: str, org_id: uuid.UUID | None) -> None:
+        self.session = session
+        self.scope: dict[str, Any] = {"provider": provider, "org_id": org_id}
+
+    async def first_sighting(self, event_id: str) -> bool:
+        params = {"provider": self.scope["provider"], "event_id": event_id}
+        return (await self.session.execute(_SEEN, params)).first() is not None
+
+    async def apply_link(self, event: LinkEvent, occurred_at: datetime) -> int:
+        status = event.status
+        params = {**self.scope, "number": event.number, "occurred_at": occurred_at}
+        if status.state in (LinkState.LINKED, LinkState.FAILED) and status.campaign_ref:
+            linked = status.state is LinkState.LINKED
+            settle = {
+                **params,
+                "ref": status.campaign_ref,
+                "linked": linked,
+                "status": "propagated" if linked else "failed",
+                "error": None if linked else (status.reason or "the provider rejected the link"),
+            }
+            settled = (await self.session.execute(_SETTLE, settle)).all()
+            if settled:
+                return len(settled)
+        return len((await self.session.execute(_NUDGE, params)).all())
+
+    async def apply_campaign(self, event: CampaignEvent, occurred_at: datetime) -> int:
+        params = {
+            **self.scope,
+            "ref": event.provider_campaign_id,
+            "status": event.status,
+            "provider_status": event.provider_status,
+            "occurred_at": occurred_at,
+        }
+        return len((await self.session.execute(_CAMPAIGN, params)).all())
+
+    async def apply_brand(self, event: BrandEvent, occurred_at: datetime) -> int:
+        params = {
+            **self.scope,
+            "ref": event.provider_brand_id,
+            "identity_status": event.identity_status,
+            "status": event.status,
+            "occurred_at": occurred_at,
+        }
+        return len((await self.session.execute(_BRAND, params)).all())

@@ -1,0 +1,97 @@
+"""A Prism mock server of Telnyx's OpenAPI spec, for contract tests.
+
+Prism (run with ``--errors``) answers from the spec's examples and refuses, with 4xx, any
+request the spec does not allow: a wrong path, body, query or missing credentials. It serves
+the spec's paths at its root, so its URL stands in for ``https://api.telnyx.com/v2``.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+PRISM_PACKAGE = "@stoplight/prism-cli@5.16.0"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TELNYX_SPEC = REPO_ROOT.parent / "shared" / "specs" / "telnyx" / "10dlc.yml"
+# The first run downloads Prism through npx; later runs start in a few seconds.
+START_TIMEOUT_S = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _unavailable(reason: str) -> NoReturn:
+    # CI must run the contract, so there a missing tool is a failure, not a skip.
+    if os.environ.get("CI"):
+        pytest.fail(f"Prism contract tests cannot run: {reason}")
+    pytest.skip(reason)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """npx starts Prism as a grandchild: signal the whole process group."""
+    for sig, wait_s in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait_s)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="session")
+def prism_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a Prism mock of the Telnyx 10DLC spec, started once for the whole test run."""
+    npx = shutil.which("npx")
+    if npx is None or shutil.which("node") is None:
+        _unavailable("node/npx is not installed (needed to run the Prism mock server)")
+    if not TELNYX_SPEC.is_file():
+        _unavailable(f"the Telnyx spec is missing ({TELNYX_SPEC.name} in ../shared/specs)")
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("prism") / "prism.log"
+    with log_path.open("wb") as log:
+        command = [npx, "--yes", PRISM_PACKAGE, "mock", "-h", "127.0.0.1", "-p", str(port)]
+        process = subprocess.Popen(
+            [*command, "--errors", str(TELNYX_SPEC)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so _stop reaches every child
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _listening(port):
+            if process.poll() is not None:
+                pytest.fail(f"Prism exited ({process.returncode}):\n{_tail(log_path)}")
+            if time.monotonic() > deadline:
+                waited = f"Prism did not listen within {START_TIMEOUT_S:.0f}s"
+                pytest.fail(f"{waited}:\n{_tail(log_path)}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop(process)
+
+
+def _tail(log_path: Path, lines: int = 30) -> str:
+    return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
