@@ -41,6 +41,12 @@ def single_object_calls(api: Api) -> dict[tuple[str, str], Call]:
         ("POST", "/v1/campaigns"): lambda k, o: api.post(
             "/v1/campaigns", k, {"brand_id": o["brand"]["id"], "provider_campaign_id": "CX"}
         ),
+        ("POST", "/v1/brands/{brand_id}/refresh"): lambda k, o: api.post(
+            f"/v1/brands/{o['brand']['id']}/refresh", k
+        ),
+        ("POST", "/v1/campaigns/{campaign_id}/refresh"): lambda k, o: api.post(
+            f"/v1/campaigns/{o['campaign']['id']}/refresh", k
+        ),
         ("GET", n): lambda k, o: api.get(f"/v1/phone-numbers/{o['number']['id']}", k),
         ("PATCH", n): lambda k, o: api.patch(
             f"/v1/phone-numbers/{o['number']['id']}", k, {"label": "mine now"}

@@ -64,3 +64,18 @@ async def get_brand(
 ) -> Response:
     brand = await service.get_brand(request_session(request), auth.tenant, parse_id(brand_id))
     return ok(BrandOut.model_validate(brand))
+
+
+@router.post(
+    "/{brand_id}/refresh",
+    response_model=Envelope[BrandOut],
+    responses=errors_doc(NotFound, ProviderNotConfigured, ProviderError, write=True),
+    summary="Read the brand again from its provider",
+)
+async def refresh_brand(
+    brand_id: str, request: Request, auth: AuthContext = Depends(authorize("brands:write"))
+) -> Response:
+    brand = await service.refresh_brand(
+        request_session(request), auth.tenant, request.app.state.providers, parse_id(brand_id)
+    )
+    return ok(BrandOut.model_validate(brand))

@@ -30,6 +30,7 @@ class BrandRepository(TenantRepository):
             "display_name": info.display_name,
             "identity_status": info.identity_status,
             "status": info.status,
+            "provider_synced_at": func.now(),
         }
         stmt = insert(Brand).values(
             id=new_id(),

@@ -29,3 +29,16 @@ async def get_brand(session: AsyncSession, tenant: Tenant, brand_id: uuid.UUID |
     if brand is None:
         raise NotFound("brand not found")
     return brand
+
+
+async def refresh_brand(
+    session: AsyncSession, tenant: Tenant, registry: ProviderRegistry, brand_id: uuid.UUID | None
+) -> Brand:
+    """Read the brand again from its provider (identity status, status)."""
+    brand = await get_brand(session, tenant, brand_id)
+    provider = await registry.for_tenant(tenant, brand.provider)
+    info = await read_from_provider(
+        provider.get_brand(brand.provider_brand_id), provider=brand.provider, field="brand_id"
+    )
+    refreshed, _ = await BrandRepository(session, tenant).upsert(brand.provider, info)
+    return refreshed

@@ -71,3 +71,18 @@ async def get_campaign(
         request_session(request), auth.tenant, parse_id(campaign_id)
     )
     return ok(CampaignOut.model_validate(campaign))
+
+
+@router.post(
+    "/{campaign_id}/refresh",
+    response_model=Envelope[CampaignOut],
+    responses=errors_doc(NotFound, ProviderNotConfigured, ProviderError, write=True),
+    summary="Read the campaign again from its provider",
+)
+async def refresh_campaign(
+    campaign_id: str, request: Request, auth: AuthContext = Depends(authorize("campaigns:write"))
+) -> Response:
+    campaign = await service.refresh_campaign(
+        request_session(request), auth.tenant, request.app.state.providers, parse_id(campaign_id)
+    )
+    return ok(CampaignOut.model_validate(campaign))

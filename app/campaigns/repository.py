@@ -36,6 +36,7 @@ class CampaignRepository(TenantRepository):
             "usecase": info.usecase,
             "status": info.status,
             "provider_status": info.provider_status,
+            "provider_synced_at": func.now(),
         }
         stmt = insert(Campaign).values(
             id=new_id(),

@@ -40,3 +40,23 @@ async def get_campaign(
     if campaign is None:
         raise NotFound("campaign not found")
     return campaign
+
+
+async def refresh_campaign(
+    session: AsyncSession,
+    tenant: Tenant,
+    registry: ProviderRegistry,
+    campaign_id: uuid.UUID | None,
+) -> Campaign:
+    """Read the campaign again from its provider (status)."""
+    campaign = await get_campaign(session, tenant, campaign_id)
+    brand = await BrandRepository(session, tenant).get(campaign.brand_id)
+    assert brand is not None  # a campaign's brand is never deleted
+    provider = await registry.for_tenant(tenant, campaign.provider)
+    info = await read_from_provider(
+        provider.get_campaign(campaign.provider_campaign_id),
+        provider=campaign.provider,
+        field="campaign_id",
+    )
+    refreshed, _ = await CampaignRepository(session, tenant).upsert(brand, info)
+    return refreshed

@@ -13,11 +13,38 @@ router = APIRouter(
 )
 
 
+EVENT_BODY_DOC = {
+    "required": True,
+    "description": "The provider's event exactly as sent; the raw bytes are what is verified.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "description": "Telnyx: {data: {event_type, id, occurred_at, payload}}",
+                "properties": {"data": {"type": "object"}},
+            }
+        },
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "description": "Plivo number-linking status callback",
+                "properties": {
+                    "number": {"type": "string"},
+                    "status": {"type": "string"},
+                    "campaign_id": {"type": "string"},
+                },
+            }
+        },
+    },
+}
+
+
 @router.post(
     "/{provider}/{account}",
     response_model=Envelope[WebhookReceipt],
     responses=errors_doc(Unauthorized, NotFound, ValidationFailed),
     summary="Status events from Telnyx or Plivo (signature-verified, no API key)",
+    openapi_extra={"requestBody": EVENT_BODY_DOC},
 )
 async def receive_provider_webhook(provider: str, account: str, request: Request) -> Response:
     hook = service.InboundWebhook(
