@@ -12,6 +12,7 @@ from app.propagation.backoff import backoff_delay
 from app.propagation.repository import Outcome, WorkItem
 from providers.base import (
     LinkState,
+    LinkStatus,
     Provider,
     ProviderRejectedError,
     ProviderTemporaryError,
@@ -39,11 +40,72 @@ async def reconcile(item: WorkItem, provider: Provider, timing: Timing) -> Outco
     try:
         if observing:
             return await observe(item, provider, timing)
-        return await submit(item, provider, timing)
+        try:
+            return await submit(item, provider, timing)
+        except ProviderRejectedError as exc:
+            return await after_rejection(item, provider, timing, exc.reason)
     except ProviderTemporaryError as exc:
         return retry_later(item, timing, exc.reason, exc.retry_after, observing)
     except ProviderRejectedError as exc:
         return rejected(item, exc.reason)
+
+
+def is_new_link(item: WorkItem) -> bool:
+    """A plain link to submit: what providers that batch (Plivo) can take many of at once."""
+    return (
+        item.phase != CONFIRM
+        and not item.reclaimed
+        and item.linked_ref is None
+        and item.desired_ref is not None
+    )
+
+
+async def reconcile_links(
+    items: list[WorkItem], provider: Provider, timing: Timing
+) -> list[Outcome]:
+    """Submit new links of one campaign in one call; refused numbers are looked at one by one."""
+    desired = items[0].desired_ref
+    assert desired is not None and all(i.desired_ref == desired for i in items)
+    try:
+        refused = await provider.link_many([i.number for i in items], desired)
+    except ProviderTemporaryError as exc:
+        return [retry_later(i, timing, exc.reason, exc.retry_after, False) for i in items]
+    except ProviderRejectedError as exc:
+        refused = {i.number: exc.reason for i in items}
+    outcomes = []
+    for item in items:
+        if item.number not in refused:
+            outcomes.append(
+                Outcome(
+                    linked_ref=desired,
+                    status=PENDING,
+                    phase=CONFIRM,
+                    next_in_s=timing.confirm_poll_s,
+                )
+            )
+            continue
+        try:
+            outcomes.append(await after_rejection(item, provider, timing, refused[item.number]))
+        except ProviderTemporaryError as exc:
+            outcomes.append(retry_later(item, timing, exc.reason, exc.retry_after, False))
+        except ProviderRejectedError as exc:
+            outcomes.append(rejected(item, exc.reason))
+    return outcomes
+
+
+async def after_rejection(
+    item: WorkItem, provider: Provider, timing: Timing, reason: str
+) -> Outcome:
+    """A refused change may be one the provider already made: an earlier attempt whose answer
+    was lost (timeout, reset). If the provider holds or is making the desired change, go on."""
+    status = await provider.get_link_status(item.number, item.desired_ref or item.linked_ref)
+    desired = item.desired_ref
+    already = (
+        status.state in (LinkState.LINKED, LinkState.PENDING) and status.campaign_ref == desired
+        if desired is not None
+        else status.state is LinkState.UNLINKED
+    )
+    return decide(item, status, timing) if already else rejected(item, reason)
 
 
 async def submit(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
@@ -66,6 +128,11 @@ async def submit(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
 
 async def observe(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
     status = await provider.get_link_status(item.number, item.desired_ref or item.linked_ref)
+    return decide(item, status, timing)
+
+
+def decide(item: WorkItem, status: LinkStatus, timing: Timing) -> Outcome:
+    """What to do given what the provider holds for the number."""
     desired = item.desired_ref
     act_now = Outcome(linked_ref=status.campaign_ref, status=PENDING, phase=SUBMIT, next_in_s=0.0)
     if status.state is LinkState.PENDING:

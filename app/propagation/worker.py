@@ -11,7 +11,9 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any
 
 from app.kit import idempotency
 from app.kit.db import SessionMaker
@@ -22,7 +24,15 @@ from app.kit.secrets import SecretBox
 from app.kit.tenancy import Tenant
 from app.models import Mode
 from app.propagation import repository
-from app.propagation.reconciler import FAILED, Timing, reconcile, rejected, retry_later
+from app.propagation.reconciler import (
+    FAILED,
+    Timing,
+    is_new_link,
+    reconcile,
+    reconcile_links,
+    rejected,
+    retry_later,
+)
 from app.propagation.repository import Outcome, WorkItem
 from app.settings import Settings
 
@@ -73,11 +83,21 @@ class PropagationWorker:
         if free <= 0:
             return 0
         items = await self.claim(free)
+        batches: dict[tuple[object, ...], list[WorkItem]] = {}
         for item in items:
-            task = asyncio.create_task(self.process(item))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
+            if is_new_link(item):
+                key = (item.org_id, item.mode, item.provider, item.desired_ref)
+                batches.setdefault(key, []).append(item)
+            else:
+                self._start(self.process(item))
+        for batch in batches.values():
+            self._start(self.process_links(batch))
         return len(items)
+
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
 
     async def run_until_settled(self, timeout_s: float = 30.0) -> None:
         """Process until no row has work scheduled at all (tests and tools)."""
@@ -102,20 +122,48 @@ class PropagationWorker:
         return items
 
     async def process(self, item: WorkItem) -> None:
-        outcome = await self.step(item)
+        await self.write_back([(item, await self.step(item))])
+
+    async def process_links(self, items: list[WorkItem]) -> None:
+        """New links of one campaign: batched where the provider takes batches."""
+        first = items[0]
+        try:
+            provider = await self.registry.for_tenant(
+                Tenant(first.org_id, Mode(first.mode)), first.provider
+            )
+        except Exception:
+            provider = None  # each item's own step reports why
+        size = provider.link_batch_size if provider is not None else 1
+        if provider is None or size <= 1 or len(items) == 1:
+            for item in items:
+                await self.process(item)
+            return
+        for start in range(0, len(items), size):
+            chunk = items[start : start + size]
+            try:
+                outcomes = await reconcile_links(chunk, provider, self.timing)
+            except Exception as exc:
+                log.exception("batch link crashed", extra={"rows": len(chunk)})
+                reason = f"internal error: {type(exc).__name__}"
+                outcomes = [retry_later(i, self.timing, reason, None, False) for i in chunk]
+            await self.write_back(list(zip(chunk, outcomes, strict=True)))
+
+    async def write_back(self, results: list[tuple[WorkItem, Outcome]]) -> None:
         try:
             async with self.sessions.begin() as session:
-                applied = await repository.write_back(session, item, outcome)
+                applied = [await repository.write_back(session, i, o) for i, o in results]
         except Exception:
-            # The lease expires and the row is observed afresh by whoever claims it next.
-            log.exception("write-back failed", extra={"number_id": str(item.id)})
+            # The leases expire and the rows are observed afresh by whoever claims them next.
+            log.exception("write-back failed", extra={"rows": len(results)})
             return
-        result = "lease_lost" if applied is None else (outcome.status or "unlinked")
-        PROPAGATION_STEPS.labels(item.provider, result).inc()
-        if outcome.status == FAILED and applied:
-            log.info(
-                "propagation failed", extra={"number_id": str(item.id), "reason": outcome.error}
-            )
+        for (item, outcome), done in zip(results, applied, strict=True):
+            result = "lease_lost" if done is None else (outcome.status or "unlinked")
+            PROPAGATION_STEPS.labels(item.provider, result).inc()
+            if outcome.status == FAILED and done:
+                log.info(
+                    "propagation failed",
+                    extra={"number_id": str(item.id), "reason": outcome.error},
+                )
 
     async def step(self, item: WorkItem) -> Outcome:
         try:
