@@ -236,7 +236,9 @@ class ProviderAccount(Timestamps, Base):
     mode: Mapped[str] = mapped_column(String(8))
     provider: Mapped[str] = mapped_column(String(32))
     credentials: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token of a JSON object
-    credentials_hint: Mapped[str] = mapped_column(Text)  # e.g. "KEY…a1b2", safe to show
+    credentials_hint: Mapped[str] = mapped_column(Text)  # e.g. "…a1b2", safe to show
+    # names the account in its inbound webhook URL; unguessable so the URL cannot be probed
+    webhook_token: Mapped[str] = mapped_column(String(64), unique=True)
     rate_per_s: Mapped[float | None] = mapped_column(Float)
 
 

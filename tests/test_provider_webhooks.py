@@ -234,7 +234,9 @@ async def test_unknown_account_or_garbage(
     api: Api, world: World, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     live = await live_objects(api, world, sessions)
-    unknown = await post_signed(api, f"/v1/provider-webhooks/telnyx/{uuid.uuid4()}", assigned("e"))
+    unknown = await post_signed(
+        api, f"/v1/providers/telnyx/webhooks/{uuid.uuid4().hex}", assigned("e")
+    )
     assert (unknown.status_code, error_code(unknown)) == (404, "NOT_FOUND")
     body = b"<html>oops</html>"
     garbage = await post_signed(api, live.account_url, body)

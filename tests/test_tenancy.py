@@ -117,7 +117,7 @@ PROVIDER_ACCOUNT_ROUTES = {
 # One per org and mode, named by neither: see test_webhooks.py::test_signing_secret_per_org_and_mode
 SIGNING_SECRET_ROUTES = {("GET", "/v1/webhook-signing-secret")}
 # No API key: the account in the path and its signature decide (see test_provider_webhooks)
-SIGNED_ROUTES = {("POST", "/v1/provider-webhooks/{provider}/{account}")}
+SIGNED_ROUTES = {("POST", "/v1/providers/{provider}/webhooks/{token}")}
 
 
 def test_every_route_is_covered(app: FastAPI, api: Api) -> None:

@@ -84,7 +84,7 @@ class ProviderRegistry:
         secrets = credentials.secrets
         if credentials.provider == "telnyx":
             return TelnyxProvider(client, secrets["api_key"], settings.telnyx_base_url)
-        callback = webhook_url(settings, "plivo", credentials.account_id)
+        callback = webhook_url(settings, "plivo", credentials.webhook_token)
         return PlivoProvider(
             client,
             secrets["auth_id"],

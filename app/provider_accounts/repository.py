@@ -1,3 +1,4 @@
+import secrets
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select
@@ -22,9 +23,16 @@ class ProviderAccountRepository(TenantRepository):
         self, provider: str, credentials: bytes, hint: str, rate_per_s: float | None
     ) -> ProviderAccount:
         values = {"credentials": credentials, "credentials_hint": hint, "rate_per_s": rate_per_s}
+        token = secrets.token_hex(24)
         stmt: Any = (
             insert(ProviderAccount)
-            .values(id=new_id(), provider=provider, **values, **self.tenant_values())
+            .values(
+                id=new_id(),
+                provider=provider,
+                webhook_token=token,
+                **values,
+                **self.tenant_values(),
+            )
             .on_conflict_do_update(
                 index_elements=["org_id", "mode", "provider"],
                 set_={**values, "updated_at": func.now()},
@@ -41,11 +49,11 @@ class ProviderAccountRepository(TenantRepository):
         return bool(result.rowcount)
 
 
-async def find_by_id(session: Any, provider: str, account_id: Any) -> ProviderAccount | None:
-    """Unscoped by design: an inbound provider webhook carries no API key, and the account it
-    names is what tells which org it is for (its signature is checked with that account)."""
+async def find_by_webhook_token(session: Any, provider: str, token: str) -> ProviderAccount | None:
+    """Unscoped by design: an inbound provider webhook carries no API key, and the account its
+    URL names is what tells which org it is for (its signature is checked with that account)."""
     stmt = select(ProviderAccount).where(
-        ProviderAccount.id == account_id, ProviderAccount.provider == provider
+        ProviderAccount.webhook_token == token, ProviderAccount.provider == provider
     )
     found: ProviderAccount | None = (await session.execute(stmt)).scalar()
     return found

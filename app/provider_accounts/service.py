@@ -30,6 +30,8 @@ class Credentials:
     account_id: uuid.UUID | None  # None: the platform default from settings
     secrets: dict[str, str]
     rate_per_s: float
+    webhook_token: str | None = None
+    org_id: uuid.UUID | None = None
 
     @property
     def bucket_key(self) -> str:
@@ -87,15 +89,16 @@ def account_out(account: ProviderAccount, settings: Settings) -> ProviderAccount
         provider=account.provider,
         credentials_hint=account.credentials_hint,
         rate_per_s=account.rate_per_s or default_rate(settings, account.provider),
-        webhook_url=webhook_url(settings, account.provider, account.id),
+        webhook_url=webhook_url(settings, account.provider, account.webhook_token),
         created_at=account.created_at,
         updated_at=account.updated_at,
     )
 
 
-def webhook_url(settings: Settings, provider: str, account_id: uuid.UUID | None) -> str:
+def webhook_url(settings: Settings, provider: str, token: str | None) -> str:
+    """Where the provider must send its events for this account (``default``: the platform's)."""
     base = settings.public_url.rstrip("/")
-    return f"{base}/v1/provider-webhooks/{provider}/{account_id or 'default'}"
+    return f"{base}/v1/providers/{provider}/webhooks/{token or 'default'}"
 
 
 async def put_account(
@@ -133,6 +136,8 @@ def credentials_of(account: ProviderAccount, box: SecretBox, settings: Settings)
         account_id=account.id,
         secrets=json.loads(box.open(account.credentials)),
         rate_per_s=account.rate_per_s or default_rate(settings, account.provider),
+        webhook_token=account.webhook_token,
+        org_id=account.org_id,
     )
 
 

@@ -8,9 +8,7 @@ from app.kit.routing import UnitOfWorkRoute, request_session
 from app.provider_webhooks import service
 from app.provider_webhooks.schemas import WebhookReceipt
 
-router = APIRouter(
-    prefix="/v1/provider-webhooks", tags=["provider webhooks"], route_class=UnitOfWorkRoute
-)
+router = APIRouter(prefix="/v1/providers", tags=["provider webhooks"], route_class=UnitOfWorkRoute)
 
 
 EVENT_BODY_DOC = {
@@ -40,16 +38,16 @@ EVENT_BODY_DOC = {
 
 
 @router.post(
-    "/{provider}/{account}",
+    "/{provider}/webhooks/{token}",
     response_model=Envelope[WebhookReceipt],
     responses=errors_doc(Unauthorized, NotFound, ValidationFailed),
     summary="Status events from Telnyx or Plivo (signature-verified, no API key)",
     openapi_extra={"requestBody": EVENT_BODY_DOC},
 )
-async def receive_provider_webhook(provider: str, account: str, request: Request) -> Response:
+async def receive_provider_webhook(provider: str, token: str, request: Request) -> Response:
     hook = service.InboundWebhook(
         provider=provider,
-        account=account,
+        token=token,
         query=request.url.query,
         headers=request.headers,
         body=await request.body(),

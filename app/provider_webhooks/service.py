@@ -3,7 +3,6 @@ each event once. Link events settle a number only when they confirm exactly what
 waiting for; any other link event makes the reconciler look again, so a late, duplicated or
 reordered event can never move a number away from what the provider really holds."""
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,9 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.errors import NotFound, Unauthorized, ValidationFailed
-from app.kit.ids import parse_id
 from app.kit.secrets import SecretBox
-from app.provider_accounts.repository import find_by_id
+from app.provider_accounts.repository import find_by_webhook_token
 from app.provider_accounts.service import (
     LIVE_PROVIDERS,
     Credentials,
@@ -37,21 +35,21 @@ from providers.telnyx.webhooks import (
 @dataclass(frozen=True, slots=True)
 class InboundWebhook:
     provider: str
-    account: str  # an account id, or "default"
+    token: str  # the account's webhook token, or "default"
     query: str
     headers: Mapping[str, str]  # looks names up case-insensitively (Starlette's Headers)
     body: bytes
 
 
 async def account_credentials(
-    session: AsyncSession, settings: Settings, box: SecretBox, provider: str, account: str
+    session: AsyncSession, settings: Settings, box: SecretBox, provider: str, token: str
 ) -> Credentials:
     if provider not in LIVE_PROVIDERS:
         raise NotFound("unknown provider")
-    if account == "default":
+    if token == "default":
         found = default_credentials(settings, provider)
     else:
-        row = await find_by_id(session, provider, parse_id(account))
+        row = await find_by_webhook_token(session, provider, token)
         found = credentials_of(row, box, settings) if row is not None else None
     if found is None:
         raise NotFound("unknown provider account")
@@ -72,7 +70,7 @@ def verify(settings: Settings, credentials: Credentials, hook: InboundWebhook) -
             )
         else:
             # Plivo signs the URL it was given: ours as configured, not as a proxy rewrote it
-            url = webhook_url(settings, hook.provider, credentials.account_id)
+            url = webhook_url(settings, hook.provider, credentials.webhook_token)
             if hook.query:
                 url = f"{url}?{hook.query}"
             token = credentials.secrets["auth_token"]
@@ -93,14 +91,10 @@ def parse(hook: InboundWebhook) -> list[ProviderEvent]:
 async def receive_webhook(
     session: AsyncSession, settings: Settings, box: SecretBox, hook: InboundWebhook
 ) -> WebhookReceipt:
-    credentials = await account_credentials(session, settings, box, hook.provider, hook.account)
+    credentials = await account_credentials(session, settings, box, hook.provider, hook.token)
     verify(settings, credentials, hook)
     events = parse(hook)
-    org_id: uuid.UUID | None = None
-    if credentials.account_id is not None:
-        row = await find_by_id(session, hook.provider, credentials.account_id)
-        org_id = row.org_id if row is not None else None
-    repo = ProviderEventRepository(session, hook.provider, org_id)
+    repo = ProviderEventRepository(session, hook.provider, credentials.org_id)
     duplicates = changed = 0
     for event in events:
         if event.event_id and not await repo.first_sighting(event.event_id):

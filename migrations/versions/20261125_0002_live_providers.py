@@ -96,6 +96,7 @@ def upgrade() -> None:
         sa.Column("provider", sa.String(length=32), nullable=False),
         sa.Column("credentials", sa.LargeBinary(), nullable=False),
         sa.Column("credentials_hint", sa.Text(), nullable=False),
+        sa.Column("webhook_token", sa.String(length=64), nullable=False),
         sa.Column("rate_per_s", sa.Float(), nullable=True),
         sa.Column(
             "created_at",
@@ -114,6 +115,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_provider_accounts")),
         sa.CheckConstraint("mode = 'live'", name=op.f("ck_provider_accounts_mode")),
+        sa.UniqueConstraint("webhook_token", name=op.f("uq_provider_accounts_webhook_token")),
         sa.UniqueConstraint(
             "org_id", "mode", "provider", name=op.f("uq_provider_accounts_org_id_mode_provider")
         ),

@@ -1,0 +1,1 @@
+"""Outbound status webhooks: endpoints, signing secrets and the delivery outbox."""
