@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.brands.endpoints import router as brands_router
+from app.bulk.endpoints import router as bulk_router
 from app.campaigns.endpoints import router as campaigns_router
 from app.keys.service import KeyAuthenticator
 from app.kit.db import SessionMaker, create_engine, create_sessionmaker
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         ops_router,
         brands_router,
         campaigns_router,
+        bulk_router,
         numbers_router,
         number_links_router,
         provider_accounts_router,

@@ -315,3 +315,36 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(TS)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
+
+
+class BulkTask(Timestamps, Base):
+    """One bulk attach or detach request; its items' outcomes are read from the numbers."""
+
+    __tablename__ = "bulk_tasks"
+    __table_args__ = (
+        CheckConstraint(f"mode IN ({_values(Mode)})", name="mode"),
+        CheckConstraint("operation IN ('attach', 'detach')", name="operation"),
+        Index("ix_bulk_tasks_org_id_mode_id", "org_id", "mode", "id"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
+    mode: Mapped[str] = mapped_column(String(8))
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id"))
+    operation: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(24))  # phone_number_ids | numbers | ...
+    total: Mapped[int] = mapped_column(Integer)
+
+
+class BulkTaskItem(Base):
+    """An item as requested: rejected at once (``code``), or following its number's state
+    from ``desired_version`` on (a later change to the number supersedes it)."""
+
+    __tablename__ = "bulk_task_items"
+    task_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("bulk_tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[str] = mapped_column(Text)  # the number or id as given
+    phone_number_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
+    desired_version: Mapped[int | None] = mapped_column(BigInteger)
+    code: Mapped[str | None] = mapped_column(String(32))

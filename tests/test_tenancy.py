@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import Brand, Campaign, PhoneNumber, WebhookEndpoint
+from app.models import Brand, BulkTask, Campaign, PhoneNumber, WebhookEndpoint
 from tests.support import Api, World, data, error_code
 
 Call = Callable[[str, dict[str, Any]], Awaitable[httpx.Response]]
@@ -26,13 +26,28 @@ async def owner_objects(world: World) -> dict[str, Any]:
         ),
         201,
     )
-    return {"brand": brand, "campaign": campaign, "number": number, "webhook_endpoint": endpoint}
+    task = data(
+        await world.api.post(
+            f"/v1/campaigns/{campaign['id']}/phone-numbers",
+            world.test_key,
+            {"phone_number_ids": [number["id"]]},
+        ),
+        202,
+    )
+    return {
+        "brand": brand,
+        "campaign": campaign,
+        "number": number,
+        "webhook_endpoint": endpoint,
+        "bulk_task": task,
+    }
 
 
 def single_object_calls(api: Api) -> dict[tuple[str, str], Call]:
     """Every route that names one object, called on the owner's objects with ``key``."""
     n = "/v1/phone-numbers/{number_id}"
     w = "/v1/webhook-endpoints/{endpoint_id}"
+    c = "/v1/campaigns/{campaign_id}"
     return {
         ("GET", "/v1/brands/{brand_id}"): lambda k, o: api.get(f"/v1/brands/{o['brand']['id']}", k),
         ("GET", "/v1/campaigns/{campaign_id}"): lambda k, o: api.get(
@@ -74,6 +89,23 @@ def single_object_calls(api: Api) -> dict[tuple[str, str], Call]:
                 k,
                 {"outcome": "failed"},
             )
+        ),
+        ("POST", c + "/phone-numbers"): lambda k, o: api.post(
+            f"/v1/campaigns/{o['campaign']['id']}/phone-numbers",
+            k,
+            {"phone_number_ids": [o["number"]["id"]]},
+        ),
+        ("DELETE", c + "/phone-numbers"): lambda k, o: api.request(
+            "DELETE",
+            f"/v1/campaigns/{o['campaign']['id']}/phone-numbers",
+            k,
+            {"phone_number_ids": [o["number"]["id"]]},
+        ),
+        ("GET", "/v1/bulk-tasks/{task_id}"): lambda k, o: api.get(
+            f"/v1/bulk-tasks/{o['bulk_task']['id']}", k
+        ),
+        ("GET", "/v1/bulk-tasks/{task_id}/items"): lambda k, o: api.get(
+            f"/v1/bulk-tasks/{o['bulk_task']['id']}/items", k
         ),
         ("GET", w): lambda k, o: api.get(f"/v1/webhook-endpoints/{o['webhook_endpoint']['id']}", k),
         ("DELETE", w): lambda k, o: api.delete(
@@ -205,11 +237,22 @@ async def test_test_key_sees_no_live_objects(
         )
         session.add_all([campaign, number, endpoint])
         await session.flush()
+        task = BulkTask(
+            org_id=world.org_id,
+            mode="live",
+            campaign_id=campaign.id,
+            operation="attach",
+            source="numbers",
+            total=0,
+        )
+        session.add(task)
+        await session.flush()
         owner = {
             "brand": {"id": str(brand.id)},
             "campaign": {"id": str(campaign.id)},
             "number": {"id": str(number.id)},
             "webhook_endpoint": {"id": str(endpoint.id)},
+            "bulk_task": {"id": str(task.id)},
         }
     owner["own_campaign"] = (await world.campaign())["id"]
     await assert_invisible(api, world.test_key, owner)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+E164_PATTERN = re.compile(r"^\+[1-9]\d{6,14}$")
 _TYPES: dict[int, str] = {
     PhoneNumberType.FIXED_LINE: "local",
     PhoneNumberType.FIXED_LINE_OR_MOBILE: "local",
@@ -37,7 +37,7 @@ class ParsedNumber:
 
 def parse_e164(raw: str) -> ParsedNumber:
     """Accept exactly E.164 (``+`` and 7-15 digits) that libphonenumber knows to be valid."""
-    if not _E164.match(raw):
+    if not E164_PATTERN.match(raw):
         raise ValueError("must be E.164, e.g. +14155552671")
     try:
         parsed = phonenumbers.parse(raw, None)

@@ -12,11 +12,11 @@ def psycopg_params(sql: str) -> str:
     return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
 
 
-_ACTIVE_BRAND = "('VERIFIED', 'VETTED_VERIFIED')"
+ACTIVE_BRAND = "('VERIFIED', 'VETTED_VERIFIED')"
 
 # A change while a worker holds the row keeps the lease's expiry as the next attempt: the
 # worker's write-back sees the new version and makes the row due again at once.
-_REQUEUE = """
+REQUEUE = """
     desired_version = p.desired_version + 1,
     carrier_line_option_error = NULL,
     carrier_line_option_propagated_at = NULL,
@@ -59,7 +59,7 @@ WITH camp AS (
     SELECT CASE
         WHEN NOT EXISTS (SELECT 1 FROM camp) THEN 'CAMPAIGN_NOT_FOUND'
         WHEN (SELECT status <> 'ACTIVE' FROM camp) THEN 'CAMPAIGN_NOT_ACTIVE'
-        WHEN (SELECT identity_status NOT IN {_ACTIVE_BRAND} FROM camp) THEN 'BRAND_NOT_VERIFIED'
+        WHEN (SELECT identity_status NOT IN {ACTIVE_BRAND} FROM camp) THEN 'BRAND_NOT_VERIFIED'
         WHEN NOT EXISTS (SELECT 1 FROM num) THEN 'NUMBER_NOT_FOUND'
         WHEN (SELECT NOT assigned FROM num) THEN 'NUMBER_NOT_ASSIGNED'
         WHEN (SELECT num.provider <> camp.provider FROM num, camp) THEN 'PROVIDER_MISMATCH'
@@ -76,13 +76,13 @@ WITH camp AS (
         carrier_line_option_status = 'pending',
         sync_phase = 'submit',
         next_attempt_at = CASE WHEN p.lease_owner IS NULL THEN now() ELSE p.next_attempt_at END,
-        {_REQUEUE}
+        {REQUEUE}
 {_IF_CHANGED})
 {_RESULT}"""
 )
 
 # Nothing to undo at the provider (never submitted, no worker on it): settle at once.
-_NOTHING_TO_UNDO = (
+NOTHING_TO_UNDO = (
     "p.linked_campaign_ref IS NULL AND p.lease_owner IS NULL "
     "AND p.sync_phase IS DISTINCT FROM 'confirm'"
 )
@@ -102,13 +102,13 @@ WITH num AS (
     UPDATE phone_numbers p SET
         campaign_id = NULL,
         carrier_line_option_status =
-            CASE WHEN {_NOTHING_TO_UNDO} THEN NULL ELSE 'pending' END,
-        sync_phase = CASE WHEN {_NOTHING_TO_UNDO} THEN NULL ELSE 'submit' END,
+            CASE WHEN {NOTHING_TO_UNDO} THEN NULL ELSE 'pending' END,
+        sync_phase = CASE WHEN {NOTHING_TO_UNDO} THEN NULL ELSE 'submit' END,
         next_attempt_at = CASE
-            WHEN {_NOTHING_TO_UNDO} THEN NULL
+            WHEN {NOTHING_TO_UNDO} THEN NULL
             WHEN p.lease_owner IS NULL THEN now()
             ELSE p.next_attempt_at END,
-        {_REQUEUE}
+        {REQUEUE}
 {_IF_CHANGED})
 {_RESULT}"""
 )

@@ -130,11 +130,11 @@ class WebhookDeliverer:
 
     async def attempt(self, item: DueDelivery) -> Result:
         if item.endpoint_disabled:
-            return Result(False, item.attempts, None, ENDPOINT_DISABLED)
+            return self._abandoned(item, ENDPOINT_DISABLED)
         try:
             await targets.ensure_allowed(item.url, item.mode, self.settings)
         except targets.BlockedTarget as exc:
-            return Result(False, item.attempts, None, f"blocked target: {exc}")
+            return self._abandoned(item, f"blocked target: {exc}")
         except targets.UnresolvedTarget as exc:
             return self._failed(item, str(exc))
         try:
@@ -146,7 +146,7 @@ class WebhookDeliverer:
         headers.update({"content-type": "application/json", "user-agent": USER_AGENT})
         error = await self._post(item.url, body, headers)
         if error is None:
-            return Result(True, item.attempts + 1, None, None)
+            return Result(delivered=True, attempts=item.attempts + 1, retry_in_s=None, error=None)
         return self._failed(item, error)
 
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
@@ -156,7 +156,12 @@ class WebhookDeliverer:
         try:
             async with asyncio.timeout(timeout_s):  # a total deadline, not per read
                 request = self.http.stream(
-                    "POST", url, content=body, headers=headers, timeout=timeout_s
+                    "POST",
+                    url,
+                    content=body,
+                    headers=headers,
+                    timeout=timeout_s,
+                    follow_redirects=False,
                 )
                 async with request as response:
                     status = response.status_code
@@ -164,6 +169,8 @@ class WebhookDeliverer:
             return "timeout"
         except httpx.HTTPError as exc:
             return f"connection error: {type(exc).__name__}"
+        except httpx.InvalidURL:
+            return "invalid URL"
         return None if 200 <= status < 300 else f"HTTP {status}"
 
     async def _secret_of(self, item: DueDelivery) -> str:
@@ -176,8 +183,16 @@ class WebhookDeliverer:
         return secret
 
     def _failed(self, item: DueDelivery, error: str) -> Result:
+        """An attempt that failed: retried later, or abandoned once attempts run out."""
         attempts = item.attempts + 1
-        if attempts >= self.settings.webhook_max_attempts:
-            return Result(False, attempts, None, error)
-        delay = backoff_delay(attempts - 1, self.retry_base_s, self.retry_cap_s)
-        return Result(False, attempts, delay, error)
+        retry_in_s = (
+            None
+            if attempts >= self.settings.webhook_max_attempts
+            else backoff_delay(attempts - 1, self.retry_base_s, self.retry_cap_s)
+        )
+        return Result(delivered=False, attempts=attempts, retry_in_s=retry_in_s, error=error)
+
+    @staticmethod
+    def _abandoned(item: DueDelivery, error: str) -> Result:
+        """Not attempted and never will be: the target must not receive it."""
+        return Result(delivered=False, attempts=item.attempts, retry_in_s=None, error=error)

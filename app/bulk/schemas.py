@@ -1,0 +1,59 @@
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from app.kit.schemas import RequestSchema, ResponseSchema
+
+MAX_ITEMS = 100_000
+Outcome = Literal["pending", "propagated", "failed", "rejected"]
+
+
+class BulkRequest(RequestSchema):
+    """Exactly one of ``phone_number_ids``, ``numbers`` (E.164) or ``messaging_profile_id``.
+    Items that are not strings are rejected one by one, like any other bad item."""
+
+    phone_number_ids: list[Any] | None = None
+    numbers: list[Any] | None = None
+    messaging_profile_id: str | None = Field(default=None, min_length=1, max_length=128)
+    dry_run: bool = False
+
+
+class BulkCounts(ResponseSchema):
+    total: int
+    succeeded: int  # propagated
+    failed: int  # failed at the provider, superseded, or rejected by a rule
+    pending: int
+
+
+class BulkTaskOut(ResponseSchema):
+    id: uuid.UUID
+    campaign_id: uuid.UUID
+    operation: Literal["attach", "detach"]
+    status: Literal["processing", "completed", "failed"]
+    counts: BulkCounts
+    created_at: datetime
+    updated_at: datetime
+
+
+class BulkItemOut(ResponseSchema):
+    number: str
+    phone_number_id: uuid.UUID | None
+    outcome: Outcome
+    error_code: str | None
+    error: str | None
+
+
+class DryRunCounts(ResponseSchema):
+    total: int
+    would_change: int
+    unchanged: int
+    rejected: int
+
+
+class BulkDryRunOut(ResponseSchema):
+    dry_run: Literal[True] = True
+    operation: Literal["attach", "detach"]
+    counts: DryRunCounts
+    rejected_items: list[BulkItemOut]  # the first 1,000, in request order

@@ -1,0 +1,189 @@
+"""Bulk attach and detach: campaign rules fail the request, number rules fail single items.
+
+Recording is one statement for the whole request (see ``app.bulk.sql``); propagation is the
+reconciler's, exactly as for single attaches. A dry run runs the very same statement inside a
+savepoint that is rolled back, so what it reports is what the real request would do.
+"""
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.brands.repository import BrandRepository
+from app.bulk import sql
+from app.bulk.repository import BulkTaskRepository
+from app.bulk.schemas import (
+    MAX_ITEMS,
+    BulkCounts,
+    BulkDryRunOut,
+    BulkItemOut,
+    BulkRequest,
+    BulkTaskOut,
+    DryRunCounts,
+)
+from app.campaigns.repository import CampaignRepository
+from app.kit.errors import BrandNotVerified, CampaignNotActive, NotFound, ValidationFailed
+from app.kit.ids import parse_id
+from app.kit.phone import E164_PATTERN
+from app.kit.tenancy import Tenant
+from app.models import BulkTask, Campaign, CampaignStatus
+
+DRY_RUN_LISTED = 1000
+ITEM_ERRORS = {
+    "VALIDATION_FAILED": "not an E.164 number (e.g. +14155552671) or not a string",
+    "DUPLICATE_IN_REQUEST": "appears earlier in this request; processed once",
+    "NOT_FOUND": "no such phone number in this organisation",
+    "NUMBER_NOT_ASSIGNED": "number is not assigned",
+    "PROVIDER_MISMATCH": "number and campaign are on different providers",
+    "NUMBER_NOT_ELIGIBLE": "not a US 10-digit long code",
+    "NOT_ON_CAMPAIGN": "the number is not linked to this campaign",
+    "SUPERSEDED": "a later change to this number replaced this request's change",
+    "PROVIDER_REJECTED": "the provider rejected the change",
+}
+_STATEMENTS = {
+    ("attach", "phone_number_ids"): sql.ATTACH_BY_ID,
+    ("attach", "numbers"): sql.ATTACH_BY_NUMBER,
+    ("detach", "phone_number_ids"): sql.DETACH_BY_ID,
+    ("detach", "numbers"): sql.DETACH_BY_NUMBER,
+}
+_ACTIVE_IDENTITIES = ("VERIFIED", "VETTED_VERIFIED")
+
+
+def request_items(body: BulkRequest) -> tuple[str, list[Any]]:
+    given = {
+        name: value
+        for name in ("phone_number_ids", "numbers", "messaging_profile_id")
+        if (value := getattr(body, name)) is not None
+    }
+    if len(given) != 1:
+        raise ValidationFailed(
+            "give exactly one of phone_number_ids, numbers or messaging_profile_id",
+            details={"body": "exactly one of phone_number_ids, numbers, messaging_profile_id"},
+        )
+    ((source, items),) = given.items()
+    if source == "messaging_profile_id":
+        raise ValidationFailed(
+            details={
+                "messaging_profile_id": "assignment by messaging profile is not available yet; "
+                "list the numbers or their ids"
+            }
+        )
+    if not items:
+        raise ValidationFailed(details={source: "must not be empty"})
+    if len(items) > MAX_ITEMS:
+        raise ValidationFailed(
+            f"at most {MAX_ITEMS:,} items per request; this one has {len(items):,}",
+            details={source: f"at most {MAX_ITEMS} items (got {len(items)})"},
+        )
+    return source, items
+
+
+def item_arrays(source: str, items: list[Any]) -> dict[str, list[Any]]:
+    """Values, parsed ids and early rejections, index-aligned, for the bulk statement."""
+    values: list[str] = []
+    ids: list[uuid.UUID | None] = []
+    codes: list[str | None] = []
+    for item in items:
+        if not isinstance(item, str):
+            values.append(repr(item)[:64])
+            ids.append(None)
+            codes.append("VALIDATION_FAILED")
+        elif source == "phone_number_ids":
+            parsed = parse_id(item)
+            values.append(item[:64])
+            ids.append(parsed)
+            codes.append(None if parsed is not None else "NOT_FOUND")
+        else:
+            values.append(item[:64])
+            ids.append(None)
+            codes.append(None if E164_PATTERN.match(item) else "VALIDATION_FAILED")
+    return {"values": values, "ids": ids, "codes": codes}
+
+
+async def campaign_for(
+    session: AsyncSession, tenant: Tenant, campaign_id: uuid.UUID | None, operation: str
+) -> Campaign:
+    """Rules 2-4 (rule 1 is the path): they fail the whole request."""
+    campaign = await CampaignRepository(session, tenant).get(campaign_id)
+    if campaign is None:
+        raise NotFound("campaign not found")
+    if operation == "attach":
+        if campaign.status != CampaignStatus.ACTIVE.value:
+            raise CampaignNotActive()
+        brand = await BrandRepository(session, tenant).get(campaign.brand_id)
+        if brand is None or brand.identity_status not in _ACTIVE_IDENTITIES:
+            raise BrandNotVerified()
+    return campaign
+
+
+async def create_bulk_task(
+    session: AsyncSession,
+    tenant: Tenant,
+    campaign_id: uuid.UUID | None,
+    operation: str,
+    body: BulkRequest,
+) -> BulkTaskOut | BulkDryRunOut:
+    source, items = request_items(body)
+    campaign = await campaign_for(session, tenant, campaign_id, operation)
+    arrays = item_arrays(source, items)
+    repo = BulkTaskRepository(session, tenant)
+    task = BulkTask(campaign_id=campaign.id, operation=operation, source=source, total=len(items))
+    statement = _STATEMENTS[(operation, source)]
+    if not body.dry_run:
+        await repo.add(task)
+        await repo.record_items(statement, task, campaign.provider, arrays)
+        return await task_out(repo, task)
+    savepoint = await session.begin_nested()
+    try:
+        await repo.add(task)
+        verdicts = await repo.record_items(statement, task, campaign.provider, arrays)
+        rejected = await repo.items(task, outcome="rejected", after_seq=None, limit=DRY_RUN_LISTED)
+    finally:
+        await savepoint.rollback()
+    changed, unchanged = verdicts.pop("CHANGED", 0), verdicts.pop("UNCHANGED", 0)
+    counts = DryRunCounts(
+        total=len(items), would_change=changed, unchanged=unchanged, rejected=sum(verdicts.values())
+    )
+    return BulkDryRunOut(
+        operation=operation,
+        counts=counts,
+        rejected_items=[item_out(r) for r in rejected],
+    )
+
+
+async def get_task(session: AsyncSession, tenant: Tenant, task_id: uuid.UUID | None) -> BulkTask:
+    task = await BulkTaskRepository(session, tenant).get(task_id)
+    if task is None:
+        raise NotFound("bulk task not found")
+    return task
+
+
+async def task_out(repo: BulkTaskRepository, task: BulkTask) -> BulkTaskOut:
+    counts = await repo.counts(task)
+    if counts["pending"]:
+        status = "processing"
+    else:
+        status = "completed" if counts["succeeded"] or not counts["total"] else "failed"
+    last_change = counts.pop("last_change")
+    updated_at = max(task.updated_at, last_change) if last_change else task.updated_at
+    return BulkTaskOut(
+        id=task.id,
+        campaign_id=task.campaign_id,
+        operation=task.operation,
+        status=status,
+        counts=BulkCounts(**counts),
+        created_at=task.created_at,
+        updated_at=updated_at,
+    )
+
+
+def item_out(row: dict[str, Any]) -> BulkItemOut:
+    code = row["error_code"]
+    return BulkItemOut(
+        number=row["number"],
+        phone_number_id=row["phone_number_id"],
+        outcome=row["outcome"],
+        error_code=code,
+        error=row["provider_error"] or (ITEM_ERRORS.get(code) if code else None),
+    )
