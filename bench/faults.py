@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -23,13 +24,17 @@ from tests.conftest import TEST_SECRET_KEY, test_settings
 from tests.faults import FaultRun, run_fault_scenario, start_fake, worker_env
 
 
-async def run_once(server_url: str | None, numbers: int, kills: int, rate: float) -> FaultRun:
+async def run_once(
+    server_url: str | None, numbers: int, kills: int, rate: float, log: IO[bytes] | None
+) -> FaultRun:
     url = create_database(server_url)
     fake, base_url = start_fake(rate, seed=11)
     try:
         async with committed_world(lambda: url, test_settings(), pool_size=5) as cw:
             env = worker_env(base_url, rate, TEST_SECRET_KEY)
-            return await run_fault_scenario(cw, base_url, env, numbers, kills, timeout_s=1800)
+            return await run_fault_scenario(
+                cw, base_url, env, numbers, kills, timeout_s=1800, log=log
+            )
     finally:
         stop(fake, signal.SIGTERM)
         drop_database(url)
@@ -40,8 +45,12 @@ def main() -> None:
     parser.add_argument("--numbers", type=int, default=10_000)
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--rate", type=float, default=400.0)
+    parser.add_argument("--log", type=Path, help="where the workers' logs go")
     args = parser.parse_args()
-    run = asyncio.run(run_once(os.environ.get("DATABASE_URL"), args.numbers, args.kills, args.rate))
+    log = args.log.open("wb") if args.log else None
+    run = asyncio.run(
+        run_once(os.environ.get("DATABASE_URL"), args.numbers, args.kills, args.rate, log)
+    )
     print(f"numbers            {run.numbers}")
     print(f"kills              {run.kills}")
     print(f"propagated         {run.propagated}")

@@ -8,7 +8,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import text
 
@@ -132,11 +132,12 @@ async def run_fault_scenario(
     numbers: int,
     kills: int,
     timeout_s: float,
+    log: IO[bytes] | None = None,
 ) -> FaultRun:
     """Two workers; ``kills`` times, SIGKILL one midway and start a new one in its place."""
     started = time.monotonic()
     await seed_live_links(cw, numbers)
-    workers = [start_worker(cw.url, env), start_worker(cw.url, env)]
+    workers = [start_worker(cw.url, env, log), start_worker(cw.url, env, log)]
 
     async def propagated() -> int:
         return int(
@@ -154,7 +155,9 @@ async def run_fault_scenario(
 
             await wait_until(reached, timeout_s=timeout_s, interval_s=0.05)
             assert stop(workers[0], signal.SIGKILL) == -signal.SIGKILL
-            workers = [workers[1]] if kill == kills - 1 else [workers[1], start_worker(cw.url, env)]
+            workers = (
+                [workers[1]] if kill == kills - 1 else [workers[1], start_worker(cw.url, env, log)]
+            )
 
         async def settled() -> bool:
             return not await cw.scalar(

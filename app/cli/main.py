@@ -60,8 +60,8 @@ async def _serve_all(settings: Settings) -> None:
     # the server stack is imported only by the commands that serve (keeps `orgs`/`keys` quick)
     import uvicorn
 
+    from app.background import run_background_work
     from app.main import create_app
-    from app.propagation.worker import PropagationWorker
 
     assert settings.database_url
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -72,7 +72,7 @@ async def _serve_all(settings: Settings) -> None:
         )
     )
     stop = asyncio.Event()
-    worker = asyncio.create_task(PropagationWorker(create_sessionmaker(engine), settings).run(stop))
+    worker = asyncio.create_task(run_background_work(engine, settings, stop))
     try:
         await server.serve()
     finally:
@@ -100,14 +100,14 @@ def api(host: HostOpt = None, port: PortOpt = None, workers: int | None = None) 
 
 @cli.command()
 def worker() -> None:
-    """The propagation worker only (run several to scale out)."""
+    """The worker only: propagation and status webhooks (run several to scale out)."""
     settings = _settings()
     resolve_database(settings, migrate=False)
     asyncio.run(_run_worker(settings))
 
 
 async def _run_worker(settings: Settings) -> None:
-    from app.propagation.worker import PropagationWorker
+    from app.background import run_background_work
 
     assert settings.database_url
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -116,7 +116,7 @@ async def _run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await PropagationWorker(create_sessionmaker(engine), settings).run(stop)
+        await run_background_work(engine, settings, stop)
     finally:
         await engine.dispose()
 
