@@ -154,3 +154,35 @@ async def test_embedded_database_when_unconfigured(tmp_path: Path) -> None:
     assert created["name"] == "Embedded"
     # the organisation lives in a PostgreSQL cluster in the data directory
     assert (tmp_path / "pgdata" / "PG_VERSION").exists()
+
+
+async def test_secrets_rotate_reencrypts_with_the_new_key(database_url: str) -> None:
+    from cryptography.fernet import Fernet
+
+    from app.kit.secrets import SecretBox, SecretBoxError
+    from tests.conftest import TEST_SECRET_KEY
+
+    new_key = Fernet.generate_key().decode()
+    async with api_on(database_url) as api:  # the API seals with TEST_SECRET_KEY
+        org = await numlink("orgs", "create", "rot", env=cli_env(DATABASE_URL=database_url))
+        key = await numlink(
+            "keys", "create", "--org", org.stdout.strip(), "--scopes", "all", "--mode", "live",
+            env=cli_env(DATABASE_URL=database_url),
+        )  # fmt: skip
+        body = {"api_key": "KEY-rotation-0001"}
+        data(await api.request("PUT", "/v1/provider-accounts/telnyx", key.stdout.strip(), body))
+    env = cli_env(DATABASE_URL=database_url, NUMLINK_SECRET_KEYS=f"{new_key},{TEST_SECRET_KEY}")
+    rotated = (await numlink("secrets", "rotate", "--json", env=env)).json()
+    assert rotated == {"resealed": 1}
+    engine = create_sync_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT credentials FROM provider_accounts")).scalar_one()
+    finally:
+        engine.dispose()
+    assert "KEY-rotation-0001" in SecretBox([new_key]).open(stored)  # the old key is not needed
+    with pytest.raises(SecretBoxError):
+        SecretBox([TEST_SECRET_KEY]).open(stored)
+    unknown = await numlink("secrets", "rotate", env=cli_env(DATABASE_URL=database_url,
+                            NUMLINK_SECRET_KEYS=Fernet.generate_key().decode()))  # fmt: skip
+    assert unknown.returncode == 2 and "does not decrypt" in unknown.stderr

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cli.database import resolve_database
@@ -17,7 +18,12 @@ from app.kit.db import create_engine, create_sessionmaker
 from app.kit.errors import NumlinkError
 from app.kit.logging import configure_logging
 from app.kit.migrations import upgrade
-from app.models import Mode
+from app.models import (
+    Mode,
+    ProviderAccount,
+    WebhookEndpoint,
+    WebhookSigningSecret,
+)
 from app.orgs.service import create_org, get_org
 from app.settings import Settings, get_settings
 
@@ -26,8 +32,16 @@ orgs_cli = typer.Typer(no_args_is_help=True, help="Organisations")
 keys_cli = typer.Typer(no_args_is_help=True, help="API keys")
 cli.add_typer(orgs_cli, name="orgs")
 cli.add_typer(keys_cli, name="keys")
+secrets_cli = typer.Typer(no_args_is_help=True, help="Encryption keys of stored secrets")
+cli.add_typer(secrets_cli, name="secrets")
 
 T = TypeVar("T")
+# every column that holds a SecretBox token
+ENCRYPTED_COLUMNS = (
+    ProviderAccount.credentials,
+    WebhookEndpoint.secret,
+    WebhookSigningSecret.secret,
+)
 HostOpt = Annotated[str | None, typer.Option(help="Bind address (default NUMLINK_HOST)")]
 PortOpt = Annotated[int | None, typer.Option(help="Port (default NUMLINK_PORT)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
@@ -186,6 +200,31 @@ def keys_revoke(key_id: str, as_json: JsonOpt = False) -> None:
 
     result = _with_session(run)
     typer.echo(json.dumps(result) if as_json else f"revoked {key_id}")
+
+
+@secrets_cli.command("rotate")
+def secrets_rotate(as_json: JsonOpt = False) -> None:
+    """Re-encrypt every stored secret with the first key of NUMLINK_SECRET_KEYS; afterwards the
+    older keys can be removed from the setting."""
+    from app.kit.secrets import SecretBox, SecretBoxError
+
+    box = SecretBox(_settings().secret_key_list())
+
+    async def run(session: AsyncSession) -> dict[str, Any]:
+        resealed = 0
+        for column in ENCRYPTED_COLUMNS:
+            model = column.class_
+            for row in (await session.execute(select(model).with_for_update())).scalars():
+                setattr(row, column.key, box.reseal(getattr(row, column.key)))
+                resealed += 1
+        await session.flush()
+        return {"resealed": resealed}
+
+    try:
+        result = _with_session(run)
+    except SecretBoxError as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(result) if as_json else f"re-encrypted {result['resealed']} secrets")
 
 
 def _uuid(raw: str, name: str) -> uuid.UUID:

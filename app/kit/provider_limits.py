@@ -7,12 +7,12 @@ drains the bucket for its Retry-After, pausing every worker on that account.
 """
 
 import asyncio
-import time
 
 import httpx
 from sqlalchemy import text
 
 from app.kit.db import SessionMaker
+from providers.http import retry_after_s
 
 _RESERVE = text(
     """
@@ -76,17 +76,3 @@ class LimitedTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         """The pool is shared and closed by its owner."""
-
-
-def retry_after_s(headers: httpx.Headers) -> float | None:
-    """``Retry-After`` seconds, else ``x-ratelimit-reset`` (epoch seconds or seconds to go)."""
-    for name in ("retry-after", "x-ratelimit-reset"):
-        raw = headers.get(name)
-        if raw is None:
-            continue
-        try:
-            value = float(raw)
-        except ValueError:
-            continue
-        return max(0.0, value - time.time()) if value > 1e9 else max(0.0, value)
-    return None

@@ -75,14 +75,7 @@ async def reconcile_links(
     outcomes = []
     for item in items:
         if item.number not in refused:
-            outcomes.append(
-                Outcome(
-                    linked_ref=desired,
-                    status=PENDING,
-                    phase=CONFIRM,
-                    next_in_s=timing.confirm_poll_s,
-                )
-            )
+            outcomes.append(accepted(desired, timing))
             continue
         try:
             outcomes.append(await after_rejection(item, provider, timing, refused[item.number]))
@@ -121,9 +114,12 @@ async def submit(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
         await provider.move(item.number, linked, desired)
     # An unlink keeps the old ref until confirmed: providers that index links by campaign
     # are asked about that campaign.
-    return Outcome(
-        linked_ref=desired or linked, status=PENDING, phase=CONFIRM, next_in_s=timing.confirm_poll_s
-    )
+    return accepted(desired or linked, timing)
+
+
+def accepted(ref: str | None, timing: Timing) -> Outcome:
+    """The provider took the change: wait for its final status."""
+    return Outcome(linked_ref=ref, status=PENDING, phase=CONFIRM, next_in_s=timing.confirm_poll_s)
 
 
 async def observe(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:

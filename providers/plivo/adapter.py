@@ -5,8 +5,6 @@ under the campaign the last operation concerned. Errors come as ``{"api_id", "er
 writes numbers without the leading ``+``, numlink with it.
 """
 
-import email.utils
-import time
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +22,7 @@ from providers.base import (
     ProviderRejectedError,
     ProviderTemporaryError,
 )
+from providers.http import retry_after_s
 from providers.plivo.mapping import BRAND_STATUS, CAMPAIGN_STATUS, NUMBER_LINK, brand_identity
 
 DEFAULT_BASE_URL = "https://api.plivo.com"
@@ -226,7 +225,9 @@ class PlivoProvider:
             ) from None
         status = response.status_code
         if status == 429:
-            raise ProviderTemporaryError("plivo: rate limited", retry_after=_retry_after(response))
+            raise ProviderTemporaryError(
+                "plivo: rate limited", retry_after=retry_after_s(response.headers)
+            )
         if status >= 500:
             raise ProviderTemporaryError(f"plivo: HTTP {status}")
         if status == 404:
@@ -306,19 +307,3 @@ def _error_text(response: httpx.Response) -> str:
         parts = [f"{field}: {msgs}" for field, msgs in error.items()]
         return f"{'; '.join(parts)} (HTTP {response.status_code})"
     return f"HTTP {response.status_code}"
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds or as an HTTP date."""
-    raw = response.headers.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())

@@ -4,7 +4,6 @@ Telnyx answers 10DLC resources without a ``data`` envelope, errors as
 ``{"errors": [{"code", "title", "detail"}]}``, and 429 with ``x-ratelimit-*`` headers.
 """
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +19,7 @@ from providers.base import (
     ProviderRejectedError,
     ProviderTemporaryError,
 )
+from providers.http import retry_after_s
 from providers.telnyx.mapping import (
     ASSIGNMENT,
     BRAND_STATUS,
@@ -179,7 +179,9 @@ class TelnyxProvider:
                 f"telnyx: connection failed ({type(exc).__name__})"
             ) from None
         if response.status_code == 429:
-            raise ProviderTemporaryError("telnyx: rate limited", retry_after=_retry_after(response))
+            raise ProviderTemporaryError(
+                "telnyx: rate limited", retry_after=retry_after_s(response.headers)
+            )
         if response.status_code >= 500:
             raise ProviderTemporaryError(f"telnyx: HTTP {response.status_code}")
         if response.status_code == 404:
@@ -214,17 +216,3 @@ def _error_text(response: httpx.Response) -> str:
         return f"{text} (HTTP {response.status_code})"
     except (ValueError, AttributeError, IndexError, TypeError):
         return f"HTTP {response.status_code}"
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` seconds, else ``x-ratelimit-reset`` (epoch seconds or seconds to go)."""
-    for header in ("retry-after", "x-ratelimit-reset"):
-        raw = response.headers.get(header)
-        try:
-            value = float(raw) if raw is not None else None
-        except ValueError:
-            continue
-        if value is None:
-            continue
-        return max(0.0, value - time.time()) if value > 1e9 else value
-    return None
