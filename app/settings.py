@@ -3,10 +3,11 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.kit.secrets import local_key, parse_keys
+from providers.telnyx.webhooks import is_public_key
 
 
 class Settings(BaseSettings):
@@ -42,6 +43,8 @@ class Settings(BaseSettings):
     confirm_poll_s: float = Field(default=1.0, gt=0)
     confirm_poll_cap_s: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=25, ge=1)
+    # live brands and campaigns are read again from the provider this often (0: never)
+    provider_refresh_interval_s: float = Field(default=3600.0, ge=0)
 
     # Fernet keys, comma-separated, newest first (see app/kit/secrets.py); generated if unset
     secret_keys: str | None = None
@@ -56,6 +59,15 @@ class Settings(BaseSettings):
     provider_timeout_s: float = Field(default=10.0, gt=0)
     provider_burst: float = Field(default=5.0, ge=1)
     telnyx_rate_per_s: float = Field(default=20.0, gt=0)
+
+    @field_validator("telnyx_public_key")
+    @classmethod
+    def _telnyx_public_key(cls, value: str | None) -> str | None:
+        # checked at start-up: a bad key would otherwise fail every inbound webhook
+        if value is not None and not is_public_key(value):
+            raise ValueError("must be the base64 Ed25519 public key from Telnyx (32 bytes)")
+        return value
+
     plivo_rate_per_s: float = Field(default=60.0, gt=0)  # Plivo documents 300 requests / 5 s
     # Public base URL of this gateway, for the webhook URLs given to providers
     public_url: str = "http://127.0.0.1:8000"

@@ -186,3 +186,10 @@ async def test_secrets_rotate_reencrypts_with_the_new_key(database_url: str) -> 
     unknown = await numlink("secrets", "rotate", env=cli_env(DATABASE_URL=database_url,
                             NUMLINK_SECRET_KEYS=Fernet.generate_key().decode()))  # fmt: skip
     assert unknown.returncode == 2 and "does not decrypt" in unknown.stderr
+
+
+async def test_bad_configuration_is_a_clear_error() -> None:
+    result = await numlink("migrate", env=cli_env(NUMLINK_TELNYX_PUBLIC_KEY="not-a-key"))
+    assert result.returncode == 2
+    assert "invalid configuration: NUMLINK_TELNYX_PUBLIC_KEY" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -290,3 +290,16 @@ async def test_get_ignores_the_header(cw: CommittedWorld) -> None:
     invalid = await cw.api.get("/v1/brands", cw.world.test_key, headers=idem(""))
     assert invalid.status_code == 200
     assert await count(cw, "idempotency_keys") == 0
+
+
+async def test_stored_responses_are_sealed(cw: CommittedWorld) -> None:
+    """A webhook secret is shown once, by create; its stored replay is encrypted at rest."""
+    key = cw.world.test_key
+    body = {"url": "https://example.com/hook"}
+    first = await cw.api.post("/v1/webhook-endpoints", key, body, headers=idem("hook-1"))
+    secret = data(first, 201)["secret"]
+    stored = await cw.scalar("SELECT response_body FROM idempotency_keys WHERE key = 'hook-1'")
+    assert secret.encode() not in stored and b"whsec_" not in stored
+    replay = await cw.api.post("/v1/webhook-endpoints", key, body, headers=idem("hook-1"))
+    assert replay.content == first.content  # byte-identical, opened with the key
+    assert await count(cw, "webhook_endpoints") == 1

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from app.kit.secrets import SecretBox
-from app.models import Mode, WebhookEndpoint
+from app.models import Mode, PhoneNumber, WebhookEndpoint
 from app.settings import Settings
 from app.webhooks import targets
 from tests.conftest import TEST_SECRET_KEY, test_settings
@@ -215,3 +215,45 @@ async def test_random_ids(api: Api, world: World) -> None:
     for ident in (str(uuid.uuid4()), "nope"):
         response = await api.post(f"{ENDPOINTS}/{ident}/rotate-secret", world.test_key)
         assert (response.status_code, error_code(response)) == (404, "NOT_FOUND")
+
+
+async def test_live_numbers_refuse_private_status_urls(
+    api: Api, world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    private = "http://10.1.2.3/status"
+    registered = await api.post(
+        "/v1/phone-numbers",
+        world.live_key,
+        {"number": "+12025550177", "provider": "telnyx", "status_url": private},
+    )
+    assert (registered.status_code, error_code(registered)) == (422, "VALIDATION_FAILED")
+    assert "private address" in registered.json()["error"]["details"]["status_url"]
+    async with sessions.begin() as session:
+        live = PhoneNumber(
+            org_id=world.org_id,
+            mode="live",
+            number="+12025550178",
+            number_type="local",
+            region_code="US",
+            provider="telnyx",
+            assigned=True,
+            sms_enabled=True,
+            mms_enabled=True,
+        )
+        session.add(live)
+    path = f"/v1/phone-numbers/{live.id}"
+    refused = await api.patch(path, world.live_key, {"status_url": private, "label": "x"})
+    assert (refused.status_code, error_code(refused)) == (422, "VALIDATION_FAILED")
+    assert "private address" in refused.json()["error"]["details"]["status_url"]
+    unchanged = data(await api.get(path, world.live_key))
+    assert (unchanged["status_url"], unchanged["label"]) == (None, None)
+    public = "https://93.184.216.34/status"
+    assert (
+        data(await api.patch(path, world.live_key, {"status_url": public}))["status_url"] == public
+    )
+    # test mode: any target, as for webhook endpoints
+    mine = await world.number()
+    accepted = await api.patch(
+        f"/v1/phone-numbers/{mine['id']}", world.test_key, {"status_url": private}
+    )
+    assert data(accepted)["status_url"] == private

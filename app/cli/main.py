@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,7 @@ from app.kit.errors import NumlinkError
 from app.kit.logging import configure_logging
 from app.kit.migrations import upgrade
 from app.models import (
+    IdempotencyKey,
     Mode,
     ProviderAccount,
     WebhookEndpoint,
@@ -38,6 +40,7 @@ cli.add_typer(secrets_cli, name="secrets")
 T = TypeVar("T")
 # every column that holds a SecretBox token
 ENCRYPTED_COLUMNS = (
+    IdempotencyKey.response_body,  # stored responses (some show a secret once)
     ProviderAccount.credentials,
     WebhookEndpoint.secret,
     WebhookSigningSecret.secret,
@@ -52,7 +55,13 @@ def main() -> None:
 
 
 def _settings(host: str | None = None, port: int | None = None) -> Settings:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"NUMLINK_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        _fail(f"invalid configuration: {problems}")
     if host is not None:
         settings.host = host
     if port is not None:
@@ -215,6 +224,8 @@ def secrets_rotate(as_json: JsonOpt = False) -> None:
         for column in ENCRYPTED_COLUMNS:
             model = column.class_
             for row in (await session.execute(select(model).with_for_update())).scalars():
+                if getattr(row, column.key) is None:
+                    continue  # an idempotency key still in progress
                 setattr(row, column.key, box.reseal(getattr(row, column.key)))
                 resealed += 1
         await session.flush()

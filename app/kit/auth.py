@@ -42,6 +42,7 @@ def authorize(scope: str) -> Callable[[Request], Awaitable[AuthContext]]:
                 ),
                 ttl=timedelta(hours=settings.idempotency_ttl_h),
                 stale_after=timedelta(seconds=settings.idempotency_stale_s),
+                box=state.secret_box,
             )
         return ctx
 

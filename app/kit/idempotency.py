@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.responses import Response
 
 from app.kit.errors import IdempotencyInProgress, IdempotencyKeyReused, ValidationFailed
+from app.kit.secrets import SecretBox, SecretBoxError
 from app.models import IdempotencyKey
 
 HEADER = "idempotency-key"
@@ -77,6 +78,7 @@ async def reserve(
     *,
     ttl: timedelta,
     stale_after: timedelta,
+    box: SecretBox,
 ) -> Reservation:
     """Reserve ``key`` or raise: replay, reused for another request, or still in progress."""
     table = _TABLE
@@ -104,16 +106,23 @@ async def reserve(
         ).first()
         if row is None:  # released between our insert and select: try once more
             return await reserve(
-                engine, api_key_id, key, request_fingerprint, ttl=ttl, stale_after=stale_after
+                engine,
+                api_key_id,
+                key,
+                request_fingerprint,
+                ttl=ttl,
+                stale_after=stale_after,
+                box=box,
             )
-        stored_fp, status, body, expired, stale, created_at = row
+        stored_fp, status, sealed, expired, stale, created_at = row
         abandoned = status is None and stale
-        if not expired and not abandoned:
+        body = _open_body(box, sealed) if status is not None else None
+        if not expired and not abandoned and (status is None or body is not None):
             if stored_fp != request_fingerprint:
                 raise IdempotencyKeyReused()
-            if status is None:
+            if status is None or body is None:
                 raise IdempotencyInProgress()
-            raise IdempotentReplay(status, body or b"")
+            raise IdempotentReplay(status, body)
         taken = await conn.execute(
             update(table)
             .where(
@@ -133,13 +142,25 @@ async def reserve(
         return Reservation(api_key_id, key)
 
 
-async def complete(session: AsyncSession, reservation: Reservation, response: Response) -> None:
+async def complete(
+    session: AsyncSession, reservation: Reservation, response: Response, box: SecretBox
+) -> None:
+    """Store the response, sealed: some carry secrets shown once (webhook secrets)."""
     table = _TABLE
+    sealed = box.seal(bytes(response.body).decode())
     await session.execute(
         update(table)
         .where(table.c.api_key_id == reservation.api_key_id, table.c.key == reservation.key)
-        .values(response_status=response.status_code, response_body=bytes(response.body))
+        .values(response_status=response.status_code, response_body=sealed)
     )
+
+
+def _open_body(box: SecretBox, sealed: bytes | None) -> bytes | None:
+    """The stored response, or None when no current key opens it (then it counts as gone)."""
+    try:
+        return box.open(sealed or b"").encode()
+    except SecretBoxError:
+        return None
 
 
 async def release(engine: AsyncEngine, reservation: Reservation) -> None:

@@ -51,7 +51,7 @@ class UnitOfWorkRoute(APIRoute):
                         raise _ErrorResponse(response)
                     reservation = getattr(request.state, "idempotency", None)
                     if reservation is not None:
-                        await idempotency.complete(session, reservation, response)
+                        await idempotency.complete(session, reservation, response, state.secret_box)
                     await session.commit()
                     return response
                 except idempotency.IdempotentReplay as replay:

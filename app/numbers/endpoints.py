@@ -65,7 +65,11 @@ async def register_number(
     body: NumberRegister = Depends(json_body(NumberRegister)),
 ) -> Response:
     number = await service.register_number(
-        request_session(request), auth.tenant, request.app.state.providers, body
+        request_session(request),
+        auth.tenant,
+        request.app.state.providers,
+        request.app.state.settings,
+        body,
     )
     return ok(NumberOut.model_validate(number), 201)
 
@@ -120,7 +124,7 @@ async def update_number(
     body: NumberUpdate = Depends(json_body(NumberUpdate)),
 ) -> Response:
     number = await service.update_number(
-        request_session(request), auth.tenant, parse_id(number_id), body
+        request_session(request), auth.tenant, request.app.state.settings, parse_id(number_id), body
     )
     return ok(NumberOut.model_validate(number))
 

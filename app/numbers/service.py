@@ -23,6 +23,8 @@ from app.kit.tenancy import Tenant
 from app.models import PhoneNumber
 from app.numbers.repository import PhoneNumberRepository
 from app.numbers.schemas import NumberRegister, NumberUpdate
+from app.settings import Settings
+from app.webhooks.service import check_target
 
 # The statement's verdicts, in the order the rules are checked.
 _REJECTIONS: dict[str, NumlinkError] = {
@@ -60,8 +62,14 @@ async def detach_campaign(
 
 
 async def register_number(
-    session: AsyncSession, tenant: Tenant, registry: ProviderRegistry, body: NumberRegister
+    session: AsyncSession,
+    tenant: Tenant,
+    registry: ProviderRegistry,
+    settings: Settings,
+    body: NumberRegister,
 ) -> PhoneNumber:
+    if body.status_url is not None:
+        await check_target(body.status_url, tenant, settings, field="status_url")
     try:
         parsed = parse_e164(body.number)
     except ValueError as exc:
@@ -99,11 +107,17 @@ async def get_number(
 
 
 async def update_number(
-    session: AsyncSession, tenant: Tenant, number_id: uuid.UUID | None, body: NumberUpdate
+    session: AsyncSession,
+    tenant: Tenant,
+    settings: Settings,
+    number_id: uuid.UUID | None,
+    body: NumberUpdate,
 ) -> PhoneNumber:
     """All or nothing: a rejected campaign change raises, and the owner rolls back."""
     repo = PhoneNumberRepository(session, tenant)
     fields = body.model_dump(include=body.model_fields_set)
+    if fields.get("status_url") is not None:
+        await check_target(fields["status_url"], tenant, settings, field="status_url")
     if "campaign_id" in fields:
         campaign_id = fields.pop("campaign_id")
         if campaign_id is None:

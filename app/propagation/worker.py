@@ -33,11 +33,13 @@ from app.propagation.reconciler import (
     rejected,
     retry_later,
 )
+from app.propagation.refresher import ProviderStateRefresher
 from app.propagation.repository import Outcome, WorkItem
 from app.settings import Settings
 
 log = logging.getLogger("numlink.worker")
 PURGE_EVERY_S = 600.0
+REFRESH_CHECK_EVERY_S = 30.0  # how often to look for brands and campaigns due a refresh
 
 
 class PropagationWorker:
@@ -55,6 +57,11 @@ class PropagationWorker:
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self._inflight: set[asyncio.Task[None]] = set()
         self._last_purge = 0.0
+        self.refresher = ProviderStateRefresher(
+            sessions, self.registry, settings.provider_refresh_interval_s
+        )
+        self._last_refresh_check = 0.0
+        self._refreshing: asyncio.Task[None] | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker started", extra={"worker": self.name})
@@ -62,6 +69,7 @@ class PropagationWorker:
             try:
                 claimed = await self.fill()
                 await self.purge_expired_keys()
+                self.start_provider_refresh()
             except Exception:
                 log.exception("worker loop error; retrying")
                 claimed = 0
@@ -94,10 +102,11 @@ class PropagationWorker:
             self._start(self.process_links(batch))
         return len(items)
 
-    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+    def _start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
+        return task
 
     async def run_until_settled(self, timeout_s: float = 30.0) -> None:
         """Process until no row has work scheduled at all (tests and tools)."""
@@ -180,6 +189,25 @@ class PropagationWorker:
             return retry_later(
                 item, self.timing, f"internal error: {type(exc).__name__}", None, observing
             )
+
+    def start_provider_refresh(self) -> None:
+        """Refresh due brands and campaigns beside propagation (one pass at a time)."""
+        now = time.monotonic()
+        if (
+            self.settings.provider_refresh_interval_s <= 0
+            or now - self._last_refresh_check < REFRESH_CHECK_EVERY_S
+            or (self._refreshing is not None and not self._refreshing.done())
+        ):
+            return
+        self._last_refresh_check = now
+
+        async def refresh_pass() -> None:
+            try:
+                await self.refresher.refresh_due()
+            except Exception:
+                log.exception("provider refresh pass failed")
+
+        self._refreshing = self._start(refresh_pass())
 
     async def purge_expired_keys(self) -> None:
         now = time.monotonic()

@@ -3,8 +3,6 @@
 An org without an account of its own uses the platform-wide default from settings, if any.
 """
 
-import base64
-import binascii
 import json
 import uuid
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from app.models import Mode, ProviderAccount
 from app.provider_accounts.repository import ProviderAccountRepository
 from app.provider_accounts.schemas import ProviderAccountOut, ProviderAccountSet
 from app.settings import Settings
+from providers.telnyx.webhooks import is_public_key
 
 LIVE_PROVIDERS = ("telnyx", "plivo")
 REQUIRED = {"telnyx": ("api_key",), "plivo": ("auth_id", "auth_token")}
@@ -60,18 +59,11 @@ def validated_secrets(provider: str, body: ProviderAccountSet) -> dict[str, str]
     given = {k: v for k, v in body.model_dump(exclude={"rate_per_s"}).items() if v is not None}
     errors = {f: f"not used by {provider}" for f in given if f not in ALLOWED[provider]}
     errors.update({f: f"required for {provider}" for f in REQUIRED[provider] if f not in given})
-    if "public_key" in given and not _is_ed25519_key(given["public_key"]):
+    if "public_key" in given and not is_public_key(given["public_key"]):
         errors["public_key"] = "must be the base64 Ed25519 public key (32 bytes)"
     if errors:
         raise ValidationFailed(details=errors)
     return given
-
-
-def _is_ed25519_key(value: str) -> bool:
-    try:
-        return len(base64.b64decode(value, validate=True)) == 32
-    except (binascii.Error, ValueError):
-        return False
 
 
 def hint_of(provider: str, secrets: dict[str, str]) -> str:

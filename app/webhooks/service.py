@@ -15,12 +15,12 @@ from app.webhooks.repository import EndpointRepository
 from app.webhooks.signing import new_secret
 
 
-async def check_target(url: str, tenant: Tenant, settings: Settings) -> None:
-    """422 with ``details.url`` when the URL may not receive webhooks (see targets.py)."""
+async def check_target(url: str, tenant: Tenant, settings: Settings, field: str = "url") -> None:
+    """422 with ``details[field]`` when the URL may not receive webhooks (see targets.py)."""
     try:
         await targets.ensure_allowed(url, tenant.mode, settings)
     except targets.TargetRefused as exc:
-        raise ValidationFailed(details={"url": str(exc)}) from None
+        raise ValidationFailed(details={field: str(exc)}) from None
 
 
 async def create_endpoint(

@@ -75,6 +75,15 @@ def verify_telnyx_webhook(
         raise WebhookSignatureError("signature does not match the body") from None
 
 
+def is_public_key(public_key_b64: str) -> bool:
+    """Whether the value is a Telnyx webhook public key (base64 of 32 bytes)."""
+    try:
+        _public_key(public_key_b64)
+    except ValueError:
+        return False
+    return True
+
+
 def _public_key(public_key_b64: str) -> Ed25519PublicKey:
     try:
         raw = base64.b64decode(public_key_b64, validate=True)
