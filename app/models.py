@@ -324,7 +324,16 @@ class BulkTask(Timestamps, Base):
     __table_args__ = (
         CheckConstraint(f"mode IN ({_values(Mode)})", name="mode"),
         CheckConstraint("operation IN ('attach', 'detach')", name="operation"),
+        CheckConstraint("profile_phase IN ('submit', 'poll', 'done')", name="profile_phase"),
+        CheckConstraint(
+            "(messaging_profile_id IS NULL) = (profile_phase IS NULL)", name="profile_task"
+        ),
         Index("ix_bulk_tasks_org_id_mode_id", "org_id", "mode", "id"),
+        Index(
+            "ix_bulk_tasks_next_attempt_at",
+            "next_attempt_at",
+            postgresql_where=text("next_attempt_at IS NOT NULL"),
+        ),
     )
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
@@ -333,6 +342,14 @@ class BulkTask(Timestamps, Base):
     operation: Mapped[str] = mapped_column(String(8))
     source: Mapped[str] = mapped_column(String(24))  # phone_number_ids | numbers | ...
     total: Mapped[int] = mapped_column(Integer)
+    # assignment by messaging profile (Telnyx): the worker submits and polls Telnyx's task
+    messaging_profile_id: Mapped[str | None] = mapped_column(Text)
+    provider_task_id: Mapped[str | None] = mapped_column(Text)
+    profile_phase: Mapped[str | None] = mapped_column(String(8))  # submit | poll | done
+    next_attempt_at: Mapped[datetime | None] = mapped_column(TS)
+    lease_owner: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class BulkTaskItem(Base):

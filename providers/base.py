@@ -7,7 +7,7 @@ methods take only business arguments. Campaign and brand references are the prov
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class LinkState(StrEnum):
@@ -103,3 +103,43 @@ class Provider(Protocol):
     async def get_campaign(self, provider_campaign_id: str) -> CampaignInfo: ...
 
     async def get_number(self, number: str) -> NumberInfo: ...
+
+
+# Assignment by messaging profile: a provider links every number on one of its messaging
+# profiles to a campaign in a background task of its own (Telnyx). An optional capability.
+class ProfileTaskStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileTask:
+    task_id: str
+    status: ProfileTaskStatus
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ProfileTaskStatus.COMPLETED, ProfileTaskStatus.FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileTaskNumber:
+    """One number of a bulk task. ``status`` is Telnyx's own word (e.g. ``pending``): the API
+    does not enumerate it, so it is passed on as given."""
+
+    number: str
+    status: str
+    reason: str | None = None
+
+
+@runtime_checkable
+class ProfileAssigner(Protocol):
+    async def assign_by_profile(self, messaging_profile_id: str, campaign_ref: str) -> str:
+        """Start the provider's task; returns its id."""
+        ...
+
+    async def get_profile_task(self, task_id: str) -> ProfileTask: ...
+
+    async def list_profile_task_numbers(self, task_id: str) -> list[ProfileTaskNumber]: ...

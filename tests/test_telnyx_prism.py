@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from providers.base import LinkState, ProviderRejectedError
+from providers.base import LinkState, ProfileTaskStatus, ProviderRejectedError
 from providers.telnyx import TelnyxProvider
 from providers.telnyx.mapping import CAMPAIGN_STATUS, IDENTITY_STATUSES
-from providers.telnyx.profile import ProfileTaskStatus
 
 pytest_plugins = ["tests.prism"]  # provides the ``prism_url`` fixture
 

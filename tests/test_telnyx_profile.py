@@ -7,9 +7,15 @@ import httpx
 import pytest
 import respx
 
-from providers.base import ProviderObjectNotFound, ProviderRejectedError, ProviderTemporaryError
+from providers.base import (
+    ProfileTask,
+    ProfileTaskNumber,
+    ProfileTaskStatus,
+    ProviderObjectNotFound,
+    ProviderRejectedError,
+    ProviderTemporaryError,
+)
 from providers.telnyx import TelnyxProvider
-from providers.telnyx.profile import ProfileTask, ProfileTaskNumber, ProfileTaskStatus
 
 BASE = "https://telnyx.test/v2"
 TASKS = f"{BASE}/10dlc/phoneNumberAssignmentByProfile"

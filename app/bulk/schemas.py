@@ -12,7 +12,9 @@ Outcome = Literal["pending", "propagated", "failed", "rejected"]
 
 class BulkRequest(RequestSchema):
     """Exactly one of ``phone_number_ids``, ``numbers`` (E.164) or ``messaging_profile_id``.
-    Items that are not strings are rejected one by one, like any other bad item."""
+    Items that are not strings are rejected one by one, like any other bad item.
+    ``messaging_profile_id`` (live Telnyx campaigns, attach only) has Telnyx link every number
+    on that profile; the task's items are known once Telnyx's own task has finished."""
 
     phone_number_ids: list[Any] | None = None
     numbers: list[Any] | None = None
@@ -33,6 +35,8 @@ class BulkTaskOut(ResponseSchema):
     operation: Literal["attach", "detach"]
     status: Literal["processing", "completed", "failed"]
     counts: BulkCounts
+    # why the task failed as a whole (assignment by messaging profile refused by the provider)
+    error: str | None
     created_at: datetime
     updated_at: datetime
 

@@ -8,6 +8,7 @@ savepoint that is rolled back, so what it reports is what the real request would
 import uuid
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.brands.repository import BrandRepository
@@ -27,9 +28,10 @@ from app.kit.errors import BrandNotVerified, CampaignNotActive, NotFound, Valida
 from app.kit.ids import parse_id
 from app.kit.phone import E164_PATTERN
 from app.kit.tenancy import Tenant
-from app.models import BulkTask, Campaign, CampaignStatus
+from app.models import BulkTask, Campaign, CampaignStatus, Mode
 
 DRY_RUN_LISTED = 1000
+PROFILE_PROVIDERS = ("telnyx",)  # providers that assign all numbers of a messaging profile
 ITEM_ERRORS = {
     "VALIDATION_FAILED": "not an E.164 number (e.g. +14155552671) or not a string",
     "DUPLICATE_IN_REQUEST": "appears earlier in this request; processed once",
@@ -63,12 +65,7 @@ def request_items(body: BulkRequest) -> tuple[str, list[Any]]:
         )
     ((source, items),) = given.items()
     if source == "messaging_profile_id":
-        raise ValidationFailed(
-            details={
-                "messaging_profile_id": "assignment by messaging profile is not available yet; "
-                "list the numbers or their ids"
-            }
-        )
+        return source, [items]
     if not items:
         raise ValidationFailed(details={source: "must not be empty"})
     if len(items) > MAX_ITEMS:
@@ -125,9 +122,13 @@ async def create_bulk_task(
     body: BulkRequest,
 ) -> BulkTaskOut | BulkDryRunOut:
     source, items = request_items(body)
+    if source == "messaging_profile_id":
+        check_profile_request(operation, body)
     campaign = await campaign_for(session, tenant, campaign_id, operation)
-    arrays = item_arrays(source, items)
     repo = BulkTaskRepository(session, tenant)
+    if source == "messaging_profile_id":
+        return await task_out(repo, await repo.add(profile_task(tenant, campaign, items[0])))
+    arrays = item_arrays(source, items)
     task = BulkTask(campaign_id=campaign.id, operation=operation, source=source, total=len(items))
     statement = _STATEMENTS[(operation, source)]
     if not body.dry_run:
@@ -152,6 +153,62 @@ async def create_bulk_task(
     )
 
 
+def check_profile_request(operation: str, body: BulkRequest) -> None:
+    """What assignment by messaging profile cannot do, whatever the campaign."""
+    if operation == "detach":
+        raise ValidationFailed(
+            details={
+                "messaging_profile_id": "detaching by messaging profile is not offered by the "
+                "provider; list the numbers or their ids"
+            }
+        )
+    if body.dry_run:
+        raise ValidationFailed(
+            details={
+                "dry_run": "the provider lists a messaging profile's numbers only when it "
+                "assigns them; a dry run needs the numbers or their ids"
+            }
+        )
+
+
+def profile_task(tenant: Tenant, campaign: Campaign, messaging_profile_id: str) -> BulkTask:
+    """A task the worker delegates to the provider's assignment by messaging profile."""
+    if tenant.mode is not Mode.LIVE or campaign.provider not in PROFILE_PROVIDERS:
+        where = "test mode (the sandbox has no messaging profiles)"
+        if tenant.mode is Mode.LIVE:
+            where = f"a {campaign.provider} campaign"
+        raise ValidationFailed(
+            details={
+                "messaging_profile_id": "assignment by messaging profile is done by Telnyx, for "
+                f"live Telnyx campaigns; not available for {where}: list the numbers instead"
+            }
+        )
+    return BulkTask(
+        campaign_id=campaign.id,
+        operation="attach",
+        source="messaging_profile_id",
+        total=0,
+        messaging_profile_id=messaging_profile_id,
+        profile_phase="submit",
+        next_attempt_at=func.now(),
+    )
+
+
+async def record_profile_numbers(
+    session: AsyncSession, tenant: Tenant, task_id: uuid.UUID, numbers: list[str]
+) -> None:
+    """The numbers the provider's assignment by messaging profile linked, recorded as the
+    task's items by the same rules as a bulk attach by numbers."""
+    repo = BulkTaskRepository(session, tenant)
+    task = await repo.get(task_id)
+    campaign = await CampaignRepository(session, tenant).get(task.campaign_id if task else None)
+    assert task is not None and campaign is not None  # both are never deleted
+    arrays = item_arrays("numbers", numbers)
+    await repo.record_items(sql.ATTACH_BY_PROFILE, task, campaign.provider, arrays)
+    task.total = len(numbers)
+    await session.flush()
+
+
 async def get_task(session: AsyncSession, tenant: Tenant, task_id: uuid.UUID | None) -> BulkTask:
     task = await BulkTaskRepository(session, tenant).get(task_id)
     if task is None:
@@ -161,8 +218,10 @@ async def get_task(session: AsyncSession, tenant: Tenant, task_id: uuid.UUID | N
 
 async def task_out(repo: BulkTaskRepository, task: BulkTask) -> BulkTaskOut:
     counts = await repo.counts(task)
-    if counts["pending"]:
+    if counts["pending"] or task.profile_phase in ("submit", "poll"):
         status = "processing"
+    elif task.error is not None and not counts["succeeded"]:
+        status = "failed"
     else:
         status = "completed" if counts["succeeded"] or not counts["total"] else "failed"
     last_change = counts.pop("last_change")
@@ -173,6 +232,7 @@ async def task_out(repo: BulkTaskRepository, task: BulkTask) -> BulkTaskOut:
         operation=task.operation,
         status=status,
         counts=BulkCounts(**counts),
+        error=task.error,
         created_at=task.created_at,
         updated_at=updated_at,
     )

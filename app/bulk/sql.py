@@ -57,12 +57,12 @@ _DETACH_RULES = """
          WHEN m.campaign_id IS DISTINCT FROM :campaign_id THEN 'NOT_ON_CAMPAIGN'
          ELSE 'CHANGED' END"""
 
-_ATTACH_SET = f"""
+_ATTACH_SET = """
         campaign_id = :campaign_id,
         carrier_line_option_status = 'pending',
-        sync_phase = 'submit',
+        sync_phase = '{phase}',
         next_attempt_at = CASE WHEN p.lease_owner IS NULL THEN now() ELSE p.next_attempt_at END,
-        {REQUEUE}"""
+        {requeue}"""
 
 _DETACH_SET = f"""
         campaign_id = NULL,
@@ -100,8 +100,14 @@ SELECT v.outcome, count(*) AS items FROM verdict v GROUP BY v.outcome
     )
 
 
-ATTACH_BY_ID = _statement(_BY_ID, _ATTACH_RULES, _ATTACH_SET)
-ATTACH_BY_NUMBER = _statement(_BY_NUMBER, _ATTACH_RULES, _ATTACH_SET)
+_SUBMIT = _ATTACH_SET.format(phase="submit", requeue=REQUEUE)
+ATTACH_BY_ID = _statement(_BY_ID, _ATTACH_RULES, _SUBMIT)
+ATTACH_BY_NUMBER = _statement(_BY_NUMBER, _ATTACH_RULES, _SUBMIT)
+# Numbers a provider's own bulk task (Telnyx, by messaging profile) was asked to link: the
+# reconciler starts by looking at what the provider holds, rather than linking them again.
+ATTACH_BY_PROFILE = _statement(
+    _BY_NUMBER, _ATTACH_RULES, _ATTACH_SET.format(phase="confirm", requeue=REQUEUE)
+)
 DETACH_BY_ID = _statement(_BY_ID, _DETACH_RULES, _DETACH_SET)
 DETACH_BY_NUMBER = _statement(_BY_NUMBER, _DETACH_RULES, _DETACH_SET)
 

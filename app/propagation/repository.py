@@ -134,6 +134,9 @@ async def write_back(session: AsyncSession, item: WorkItem, outcome: Outcome) ->
 
 async def has_scheduled_work(session: AsyncSession) -> bool:
     found = await session.execute(
-        text("SELECT 1 FROM phone_numbers WHERE next_attempt_at IS NOT NULL LIMIT 1")
+        text(
+            "SELECT 1 FROM phone_numbers WHERE next_attempt_at IS NOT NULL"
+            " UNION ALL SELECT 1 FROM bulk_tasks WHERE next_attempt_at IS NOT NULL LIMIT 1"
+        )
     )
     return found.first() is not None

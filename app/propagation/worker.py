@@ -24,6 +24,7 @@ from app.kit.secrets import SecretBox
 from app.kit.tenancy import Tenant
 from app.models import Mode
 from app.propagation import repository
+from app.propagation.profile_tasks import ProfileTaskRunner
 from app.propagation.reconciler import (
     FAILED,
     Timing,
@@ -61,6 +62,9 @@ class PropagationWorker:
             sessions, self.registry, settings.provider_refresh_interval_s
         )
         self._last_refresh_check = 0.0
+        self.profile_tasks = ProfileTaskRunner(
+            sessions, self.registry, self.timing, settings.worker_lease_s
+        )
         self._refreshing: asyncio.Task[None] | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -100,7 +104,15 @@ class PropagationWorker:
                 self._start(self.process(item))
         for batch in batches.values():
             self._start(self.process_links(batch))
-        return len(items)
+        tasks = []
+        if free > len(items):  # bulk tasks delegated to a provider take a slot each
+            tasks = await self.profile_tasks.claim(self._token(), min(free - len(items), 4))
+            for work in tasks:
+                self._start(self.profile_tasks.process(work))
+        return len(items) + len(tasks)
+
+    def _token(self) -> str:
+        return f"{self.name}:{uuid.uuid4().hex[:12]}"
 
     def _start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
@@ -122,9 +134,10 @@ class PropagationWorker:
         raise TimeoutError("work still scheduled after timeout")
 
     async def claim(self, limit: int) -> list[WorkItem]:
-        token = f"{self.name}:{uuid.uuid4().hex[:12]}"
         async with self.sessions.begin() as session:
-            items = await repository.claim(session, token, limit, self.settings.worker_lease_s)
+            items = await repository.claim(
+                session, self._token(), limit, self.settings.worker_lease_s
+            )
         PROPAGATION_CLAIMED.inc(len(items))
         if items:
             log.debug("claimed", extra={"worker": self.name, "rows": len(items)})

@@ -15,6 +15,9 @@ from providers.base import (
     LinkState,
     LinkStatus,
     NumberInfo,
+    ProfileTask,
+    ProfileTaskNumber,
+    ProfileTaskStatus,
     ProviderObjectNotFound,
     ProviderRejectedError,
     ProviderTemporaryError,
@@ -27,7 +30,6 @@ from providers.telnyx.mapping import (
     IDENTITY_STATUSES,
     assignment_link_status,
 )
-from providers.telnyx.profile import ProfileTask, ProfileTaskNumber, ProfileTaskStatus
 
 DEFAULT_BASE_URL = "https://api.telnyx.com/v2"
 _ASSIGNMENTS = "/10dlc/phone_number_campaigns"
