@@ -13,6 +13,7 @@ ATTACH_CODES = {
     "NUMBER_NOT_ASSIGNED",
     "PROVIDER_MISMATCH",
     "NUMBER_NOT_ELIGIBLE",
+    "PROVIDER_NOT_CONFIGURED",  # live mode: no account at the campaign's provider
     "UNAUTHORIZED",
     "FORBIDDEN",
     "IDEMPOTENCY_IN_PROGRESS",

@@ -18,7 +18,6 @@ async def import_brand(
     provider = await registry.for_tenant(tenant, body.provider)
     info = await read_from_provider(
         provider.get_brand(body.provider_brand_id),
-        provider=body.provider,
         field="provider_brand_id",
     )
     return await BrandRepository(session, tenant).upsert(body.provider, info)
@@ -37,8 +36,6 @@ async def refresh_brand(
     """Read the brand again from its provider (identity status, status)."""
     brand = await get_brand(session, tenant, brand_id)
     provider = await registry.for_tenant(tenant, brand.provider)
-    info = await read_from_provider(
-        provider.get_brand(brand.provider_brand_id), provider=brand.provider, field="brand_id"
-    )
+    info = await read_from_provider(provider.get_brand(brand.provider_brand_id), field="brand_id")
     refreshed, _ = await BrandRepository(session, tenant).upsert(brand.provider, info)
     return refreshed

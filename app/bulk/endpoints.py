@@ -9,7 +9,7 @@ from app.bulk.schemas import BulkDryRunOut, BulkItemOut, BulkRequest, BulkTaskOu
 from app.kit.auth import authorize
 from app.kit.body import body_doc, json_body
 from app.kit.envelope import Envelope, ListEnvelope, ListMeta, ok, ok_list
-from app.kit.errors import BrandNotVerified, CampaignNotActive, NotFound
+from app.kit.errors import BrandNotVerified, CampaignNotActive, NotFound, ProviderNotConfigured
 from app.kit.ids import parse_id
 from app.kit.openapi import errors_doc
 from app.kit.routing import UnitOfWorkRoute, request_session
@@ -31,7 +31,12 @@ async def _bulk(
     body: BulkRequest,
 ) -> Response:
     result = await service.create_bulk_task(
-        request_session(request), auth.tenant, parse_id(campaign_id), operation, body
+        request_session(request),
+        auth.tenant,
+        request.app.state.providers,
+        parse_id(campaign_id),
+        operation,
+        body,
     )
     return ok(result, 200 if isinstance(result, BulkDryRunOut) else 202)
 
@@ -41,7 +46,9 @@ async def _bulk(
     status_code=202,
     responses={
         **_RESPONSES,
-        **errors_doc(NotFound, CampaignNotActive, BrandNotVerified, write=True),
+        **errors_doc(
+            NotFound, ProviderNotConfigured, CampaignNotActive, BrandNotVerified, write=True
+        ),
     },
     openapi_extra=body_doc(BulkRequest),
     summary="Attach many numbers to the campaign (up to 100,000 per request)",

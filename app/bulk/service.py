@@ -24,9 +24,11 @@ from app.bulk.schemas import (
     DryRunCounts,
 )
 from app.campaigns.repository import CampaignRepository
+from app.campaigns.service import ensure_provider_account
 from app.kit.errors import BrandNotVerified, CampaignNotActive, NotFound, ValidationFailed
 from app.kit.ids import parse_id
 from app.kit.phone import E164_PATTERN
+from app.kit.providers import ProviderRegistry
 from app.kit.tenancy import Tenant
 from app.models import BulkTask, Campaign, CampaignStatus, Mode
 
@@ -99,13 +101,18 @@ def item_arrays(source: str, items: list[Any]) -> dict[str, list[Any]]:
 
 
 async def campaign_for(
-    session: AsyncSession, tenant: Tenant, campaign_id: uuid.UUID | None, operation: str
+    session: AsyncSession,
+    tenant: Tenant,
+    registry: ProviderRegistry,
+    campaign_id: uuid.UUID | None,
+    operation: str,
 ) -> Campaign:
     """Rules 2-4 (rule 1 is the path): they fail the whole request."""
     campaign = await CampaignRepository(session, tenant).get(campaign_id)
     if campaign is None:
         raise NotFound("campaign not found")
     if operation == "attach":
+        await ensure_provider_account(session, tenant, registry, campaign.id)
         if campaign.status != CampaignStatus.ACTIVE.value:
             raise CampaignNotActive()
         brand = await BrandRepository(session, tenant).get(campaign.brand_id)
@@ -117,6 +124,7 @@ async def campaign_for(
 async def create_bulk_task(
     session: AsyncSession,
     tenant: Tenant,
+    registry: ProviderRegistry,
     campaign_id: uuid.UUID | None,
     operation: str,
     body: BulkRequest,
@@ -124,7 +132,7 @@ async def create_bulk_task(
     source, items = request_items(body)
     if source == "messaging_profile_id":
         check_profile_request(operation, body)
-    campaign = await campaign_for(session, tenant, campaign_id, operation)
+    campaign = await campaign_for(session, tenant, registry, campaign_id, operation)
     repo = BulkTaskRepository(session, tenant)
     if source == "messaging_profile_id":
         return await task_out(repo, await repo.add(profile_task(tenant, campaign, items[0])))

@@ -10,7 +10,7 @@ from app.campaigns.schemas import CampaignImport
 from app.kit.errors import Conflict, NotFound
 from app.kit.providers import ProviderRegistry, read_from_provider
 from app.kit.tenancy import Tenant
-from app.models import Campaign
+from app.models import Campaign, Mode
 
 
 async def import_campaign(
@@ -22,7 +22,6 @@ async def import_campaign(
     provider = await registry.for_tenant(tenant, brand.provider)
     info = await read_from_provider(
         provider.get_campaign(body.provider_campaign_id),
-        provider=brand.provider,
         field="provider_campaign_id",
     )
     if info.provider_brand_id is not None and info.provider_brand_id != brand.provider_brand_id:
@@ -55,8 +54,23 @@ async def refresh_campaign(
     provider = await registry.for_tenant(tenant, campaign.provider)
     info = await read_from_provider(
         provider.get_campaign(campaign.provider_campaign_id),
-        provider=campaign.provider,
         field="campaign_id",
     )
     refreshed, _ = await CampaignRepository(session, tenant).upsert(brand, info)
     return refreshed
+
+
+async def ensure_provider_account(
+    session: AsyncSession,
+    tenant: Tenant,
+    registry: ProviderRegistry,
+    campaign_id: uuid.UUID | None,
+) -> None:
+    """A live link needs an account at the campaign's provider to be propagated: without one
+    the request is 409 PROVIDER_NOT_CONFIGURED rather than a link that can only fail later.
+    An unknown campaign is left to the rules (404)."""
+    if tenant.mode is not Mode.LIVE:
+        return
+    campaign = await CampaignRepository(session, tenant).get(campaign_id)
+    if campaign is not None:
+        await registry.ensure_configured(tenant, campaign.provider)

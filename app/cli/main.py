@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.cli.bulk import bulk_cli
 from app.cli.database import resolve_database
 from app.keys.service import SCOPES, create_key, parse_scopes, revoke_key
 from app.kit.db import create_engine, create_sessionmaker
@@ -36,6 +37,7 @@ cli.add_typer(orgs_cli, name="orgs")
 cli.add_typer(keys_cli, name="keys")
 secrets_cli = typer.Typer(no_args_is_help=True, help="Encryption keys of stored secrets")
 cli.add_typer(secrets_cli, name="secrets")
+cli.add_typer(bulk_cli, name="bulk")
 
 T = TypeVar("T")
 # every column that holds a SecretBox token

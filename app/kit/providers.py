@@ -46,10 +46,14 @@ class ProviderRegistry:
         self.check_name(tenant, name)
         if tenant.mode is Mode.TEST:
             return self.sandbox(tenant, name)
+        return self.live(await self.ensure_configured(tenant, name))
+
+    async def ensure_configured(self, tenant: Tenant, name: str) -> Credentials:
+        """The live account's credentials, or 409 PROVIDER_NOT_CONFIGURED."""
         credentials = await self.credentials(tenant, name)
         if credentials is None:
             raise ProviderNotConfigured(f"no {name} account is configured for this organisation")
-        return self.live(credentials)
+        return credentials
 
     async def credentials(self, tenant: Tenant, name: str) -> Credentials | None:
         cached = self._credentials.get((tenant, name))
@@ -113,11 +117,11 @@ class ProviderRegistry:
             self._pool = None
 
 
-async def read_from_provider(call: Awaitable[T], *, provider: str, field: str) -> T:
+async def read_from_provider(call: Awaitable[T], *, field: str) -> T:
     """A synchronous provider read: unknown object → 422 on ``field``; other failures → 502."""
     try:
         return await call
     except ProviderObjectNotFound as exc:
         raise ValidationFailed(details={field: exc.reason}) from None
     except ProviderCallError as exc:
-        raise ProviderError(f"{provider}: {exc.reason}") from None
+        raise ProviderError(exc.reason) from None  # adapters name themselves in reasons

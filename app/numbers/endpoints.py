@@ -43,6 +43,7 @@ link_router = APIRouter(
 
 ATTACH_ERRORS = (
     NotFound,
+    ProviderNotConfigured,
     CampaignNotActive,
     BrandNotVerified,
     NumberNotAssigned,
@@ -123,8 +124,14 @@ async def update_number(
     auth: AuthContext = Depends(authorize("numbers:write")),
     body: NumberUpdate = Depends(json_body(NumberUpdate)),
 ) -> Response:
+    state = request.app.state
     number = await service.update_number(
-        request_session(request), auth.tenant, request.app.state.settings, parse_id(number_id), body
+        request_session(request),
+        auth.tenant,
+        state.providers,
+        state.settings,
+        parse_id(number_id),
+        body,
     )
     return ok(NumberOut.model_validate(number))
 
@@ -143,7 +150,11 @@ async def attach_campaign(
     body: AttachCampaign = Depends(json_body(AttachCampaign)),
 ) -> Response:
     row = await service.attach_campaign(
-        request_session(request), auth.tenant, parse_id(number_id), body.campaign_id
+        request_session(request),
+        auth.tenant,
+        request.app.state.providers,
+        parse_id(number_id),
+        body.campaign_id,
     )
     return ok_row(NumberOut, row)
 

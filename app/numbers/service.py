@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.campaigns.service import ensure_provider_account
 from app.kit.errors import (
     BrandNotVerified,
     CampaignNotActive,
@@ -47,9 +48,14 @@ def _verdict(outcome: str, row: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 async def attach_campaign(
-    session: AsyncSession, tenant: Tenant, number_id: uuid.UUID | None, campaign_id: uuid.UUID
+    session: AsyncSession,
+    tenant: Tenant,
+    registry: ProviderRegistry,
+    number_id: uuid.UUID | None,
+    campaign_id: uuid.UUID,
 ) -> Mapping[str, Any]:
     """Rules 2-8 and the write, in one statement; rule 1 is the body's validation."""
+    await ensure_provider_account(session, tenant, registry, campaign_id)
     outcome, row = await PhoneNumberRepository(session, tenant).attach(number_id, campaign_id)
     return _verdict(outcome, row)
 
@@ -78,9 +84,7 @@ async def register_number(
     if await repo.number_exists(parsed.e164):
         raise Conflict("number is already registered", details={"number": "already registered"})
     provider = await registry.for_tenant(tenant, body.provider)
-    info = await read_from_provider(
-        provider.get_number(parsed.e164), provider=body.provider, field="number"
-    )
+    info = await read_from_provider(provider.get_number(parsed.e164), field="number")
     return await repo.add(
         PhoneNumber(
             number=parsed.e164,
@@ -109,6 +113,7 @@ async def get_number(
 async def update_number(
     session: AsyncSession,
     tenant: Tenant,
+    registry: ProviderRegistry,
     settings: Settings,
     number_id: uuid.UUID | None,
     body: NumberUpdate,
@@ -123,7 +128,7 @@ async def update_number(
         if campaign_id is None:
             await detach_campaign(session, tenant, number_id)
         else:
-            await attach_campaign(session, tenant, number_id, campaign_id)
+            await attach_campaign(session, tenant, registry, number_id, campaign_id)
     number = await get_number(session, tenant, number_id)
     if fields:
         await repo.update_fields(number.id, fields)

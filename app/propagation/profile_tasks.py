@@ -156,7 +156,7 @@ class ProfileTaskRunner:
         except ProviderTemporaryError as exc:
             return self.retry(work, exc.reason, exc.retry_after)
         except ProviderRejectedError as exc:
-            return self.failed(work, f"{work.provider}: {exc.reason}")
+            return self.failed(work, exc.reason)
         error = None
         if task.status is ProfileTaskStatus.FAILED:
             error = f"{work.provider} reported its assignment task as failed"

@@ -114,12 +114,19 @@ async def submit(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
         await provider.move(item.number, linked, desired)
     # An unlink keeps the old ref until confirmed: providers that index links by campaign
     # are asked about that campaign.
-    return accepted(desired or linked, timing)
+    return accepted(desired or linked, timing, item.attempts)
 
 
-def accepted(ref: str | None, timing: Timing) -> Outcome:
-    """The provider took the change: wait for its final status."""
-    return Outcome(linked_ref=ref, status=PENDING, phase=CONFIRM, next_in_s=timing.confirm_poll_s)
+def accepted(ref: str | None, timing: Timing, attempts: int = 0) -> Outcome:
+    """The provider took the change: wait for its final status. ``attempts`` carries over, so
+    a provider that keeps answering with another state is given up on (see ``disagreement``)."""
+    return Outcome(
+        linked_ref=ref,
+        status=PENDING,
+        phase=CONFIRM,
+        next_in_s=timing.confirm_poll_s,
+        attempts=attempts,
+    )
 
 
 async def observe(item: WorkItem, provider: Provider, timing: Timing) -> Outcome:
@@ -130,10 +137,9 @@ async def observe(item: WorkItem, provider: Provider, timing: Timing) -> Outcome
 def decide(item: WorkItem, status: LinkStatus, timing: Timing) -> Outcome:
     """What to do given what the provider holds for the number."""
     desired = item.desired_ref
-    act_now = Outcome(linked_ref=status.campaign_ref, status=PENDING, phase=SUBMIT, next_in_s=0.0)
     if status.state is LinkState.PENDING:
         if status.campaign_ref != desired:
-            return act_now
+            return disagreement(item, status, status.campaign_ref, timing)
         poll = backoff_delay(item.attempts, timing.confirm_poll_s, timing.confirm_poll_cap_s)
         return Outcome(
             linked_ref=desired or item.linked_ref,
@@ -147,14 +153,14 @@ def decide(item: WorkItem, status: LinkStatus, timing: Timing) -> Outcome:
             return Outcome(
                 linked_ref=desired, status=PROPAGATED, phase=None, next_in_s=None, propagated=True
             )
-        return act_now
+        return disagreement(item, status, status.campaign_ref, timing)
     if status.state is LinkState.UNLINKED:
         if desired is None:
             return Outcome(linked_ref=None, status=None, phase=None, next_in_s=None)
         return Outcome(linked_ref=None, status=PENDING, phase=SUBMIT, next_in_s=0.0)
     # FAILED: the provider rejected its last operation
     if status.campaign_ref != desired:
-        return Outcome(linked_ref=item.linked_ref, status=PENDING, phase=SUBMIT, next_in_s=0.0)
+        return disagreement(item, status, item.linked_ref, timing)
     linked = item.linked_ref if desired is None else None
     return Outcome(
         linked_ref=linked,
@@ -162,6 +168,26 @@ def decide(item: WorkItem, status: LinkStatus, timing: Timing) -> Outcome:
         phase=None,
         next_in_s=None,
         error=status.reason or "the provider rejected the change",
+    )
+
+
+def disagreement(
+    item: WorkItem, status: LinkStatus, linked_ref: str | None, timing: Timing
+) -> Outcome:
+    """The provider holds something other than the desired state: submit it again, at once
+    the first time, then backing off; a provider that keeps disagreeing is given up on."""
+    attempts = item.attempts + 1
+    if attempts >= timing.max_attempts:
+        held = f"{status.state.value} {status.campaign_ref or '(no campaign)'}"
+        reason = f"the provider still reports {held} after {attempts} attempts"
+        return rejected(item, f"{reason}: {status.reason}" if status.reason else reason)
+    delay = backoff_delay(item.attempts, timing.retry_base_s, timing.retry_cap_s)
+    return Outcome(
+        linked_ref=linked_ref,
+        status=PENDING,
+        phase=SUBMIT,
+        next_in_s=0.0 if item.attempts == 0 else delay,
+        attempts=attempts,
     )
 
 
