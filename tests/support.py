@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.keys.service import SCOPES, create_key
 from app.kit.phone import parse_e164
-from app.models import Mode
+from app.models import Mode, PhoneNumber
 from app.orgs.service import create_org
 
 _counter = itertools.count()
@@ -169,6 +169,24 @@ class World:
                 )
             )
         return dict(created)
+
+    async def live_number_row(self, number: str, provider: str = "telnyx") -> PhoneNumber:
+        """An eligible live number written straight to the database: no provider account or
+        provider read needed (registering through the API would need both)."""
+        row = PhoneNumber(
+            org_id=self.org_id,
+            mode="live",
+            number=number,
+            number_type="local",
+            region_code="US",
+            provider=provider,
+            assigned=True,
+            sms_enabled=True,
+            mms_enabled=True,
+        )
+        async with self.sessions.begin() as session:
+            session.add(row)
+        return row
 
     async def attach(
         self, number_id: str, campaign_id: str, key: str | None = None

@@ -9,7 +9,6 @@ import respx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import PhoneNumber
 from app.propagation.worker import PropagationWorker
 from app.settings import Settings
 from tests.support import Api, World, data, error_code
@@ -38,24 +37,6 @@ async def live_campaign(api: Api, world: World, campaign_status: str = "MNO_PROV
     return data(await api.post("/v1/campaigns", key, body), 201)
 
 
-async def live_numbers(world: World, sessions: async_sessionmaker[AsyncSession]) -> None:
-    async with sessions.begin() as session:
-        for number in MINE:
-            session.add(
-                PhoneNumber(
-                    org_id=world.org_id,
-                    mode="live",
-                    number=number,
-                    number_type="local",
-                    region_code="US",
-                    provider="telnyx",
-                    assigned=True,
-                    sms_enabled=True,
-                    mms_enabled=True,
-                )
-            )
-
-
 class Assignments:
     """Telnyx's assignment table: the profile task linked all but MINE[2]."""
 
@@ -81,7 +62,8 @@ async def test_profile_assignment_is_delegated_and_tracked(
     api: Api, world: World, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     campaign = await live_campaign(api, world)
-    await live_numbers(world, sessions)
+    for number in MINE:
+        await world.live_number_row(number)
     submit = respx.post(TASKS).respond(202, json={"taskId": "T1", "messagingProfileId": "MP1"})
     status = respx.get(f"{TASKS}/T1").mock(
         side_effect=[

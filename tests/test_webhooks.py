@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from app.kit.secrets import SecretBox
-from app.models import Mode, PhoneNumber, WebhookEndpoint
+from app.models import Mode, WebhookEndpoint
 from app.settings import Settings
 from app.webhooks import targets
 from tests.conftest import TEST_SECRET_KEY, test_settings
@@ -228,19 +228,7 @@ async def test_live_numbers_refuse_private_status_urls(
     )
     assert (registered.status_code, error_code(registered)) == (422, "VALIDATION_FAILED")
     assert "private address" in registered.json()["error"]["details"]["status_url"]
-    async with sessions.begin() as session:
-        live = PhoneNumber(
-            org_id=world.org_id,
-            mode="live",
-            number="+12025550178",
-            number_type="local",
-            region_code="US",
-            provider="telnyx",
-            assigned=True,
-            sms_enabled=True,
-            mms_enabled=True,
-        )
-        session.add(live)
+    live = await world.live_number_row("+12025550178")
     path = f"/v1/phone-numbers/{live.id}"
     refused = await api.patch(path, world.live_key, {"status_url": private, "label": "x"})
     assert (refused.status_code, error_code(refused)) == (422, "VALIDATION_FAILED")
