@@ -81,7 +81,7 @@ async def test_profile_assignment_is_delegated_and_tracked(
 
     path = f"/v1/campaigns/{campaign['id']}/phone-numbers"
     task = data(await api.post(path, world.live_key, {"messaging_profile_id": "MP1"}), 202)
-    assert (task["status"], task["counts"]["total"], task["error"]) == ("processing", 0, None)
+    assert (task["status"], task["counts"]["total"], task["error"]) == ("pending", 0, None)
     await PropagationWorker(sessions, settings).run_until_settled(timeout_s=20)
 
     assert json.loads(submit.calls.last.request.content) == {

@@ -33,7 +33,8 @@ class BulkTaskOut(ResponseSchema):
     id: uuid.UUID
     campaign_id: uuid.UUID
     operation: Literal["attach", "detach"]
-    status: Literal["processing", "completed", "failed"]
+    # pending: delegated to a provider (messaging profile) that has not taken it up yet
+    status: Literal["pending", "processing", "completed", "failed"]
     counts: BulkCounts
     # why the task failed as a whole (assignment by messaging profile refused by the provider)
     error: str | None

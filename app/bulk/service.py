@@ -226,7 +226,9 @@ async def get_task(session: AsyncSession, tenant: Tenant, task_id: uuid.UUID | N
 
 async def task_out(repo: BulkTaskRepository, task: BulkTask) -> BulkTaskOut:
     counts = await repo.counts(task)
-    if counts["pending"] or task.profile_phase in ("submit", "poll"):
+    if task.profile_phase == "submit":
+        status = "pending"  # not yet taken up by the provider
+    elif counts["pending"] or task.profile_phase == "poll":
         status = "processing"
     elif task.error is not None and not counts["succeeded"]:
         status = "failed"
