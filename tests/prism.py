@@ -3,6 +3,7 @@
 Prism (run with ``--errors``) answers from the spec's examples and refuses, with 4xx, any
 request the spec does not allow: a wrong path, body, query or missing credentials. It serves
 the spec's paths at its root, so its URL stands in for ``https://api.telnyx.com/v2``.
+``prism_proxy`` runs it as a validating proxy in front of a stateful fake instead.
 """
 
 import os
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -60,25 +62,27 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             continue
 
 
-@pytest.fixture(scope="session")
-def prism_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a Prism mock of the Telnyx 10DLC spec, started once for the whole test run."""
+@contextmanager
+def _running_prism(mode: list[str], log_dir: Path) -> Iterator[str]:
+    """Prism in ``mode`` (``["mock"]`` or ``["proxy", upstream]``) on a free port, validating
+    against the Telnyx spec with ``--errors``; yields its base URL and stops it afterwards."""
     npx = shutil.which("npx")
     if npx is None or shutil.which("node") is None:
-        _unavailable("node/npx is not installed (needed to run the Prism mock server)")
+        _unavailable("node/npx is not installed (needed to run Prism)")
     if not TELNYX_SPEC.is_file():
         _unavailable(f"the Telnyx spec is missing ({TELNYX_SPEC.name} in ../shared/specs)")
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("prism") / "prism.log"
+    log_path = log_dir / f"prism-{mode[0]}-{port}.log"
+    command, extra = mode[0], mode[1:]
     with log_path.open("wb") as log:
-        command = [npx, "--yes", PRISM_PACKAGE, "mock", "-h", "127.0.0.1", "-p", str(port)]
         process = subprocess.Popen(
-            [*command, "--errors", str(TELNYX_SPEC)],
+            [npx, "--yes", PRISM_PACKAGE, command, "-h", "127.0.0.1", "-p", str(port),
+             "--errors", str(TELNYX_SPEC), *extra],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so _stop reaches every child
-        )
+        )  # fmt: skip
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not _listening(port):
@@ -91,6 +95,22 @@ def prism_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def prism_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a Prism mock of the Telnyx 10DLC spec, started once for the whole test run."""
+    with _running_prism(["mock"], tmp_path_factory.mktemp("prism")) as url:
+        yield url
+
+
+def prism_proxy(upstream: str, log_dir: Path) -> AbstractContextManager[str]:
+    """Prism as a validating proxy in front of ``upstream`` (a Telnyx stand-in, its URL ending
+    in /v2 like Telnyx's own). Requests go to the proxy's root, as to the mock's; Prism checks
+    each request and each upstream answer against the spec and, with ``--errors``, replaces a
+    violating one by an ``application/problem+json`` error (4xx for a request, 500 for an
+    answer). Lesser violations pass with an ``sl-violations`` header."""
+    return _running_prism(["proxy", upstream], log_dir)
 
 
 def _tail(log_path: Path, lines: int = 30) -> str:
