@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check bench clean
+.PHONY: run test lint typecheck check bench bench-bulk bench-faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python bench/attach.py
+
+bench-bulk: $(STAMP)
+	$(BIN)/python bench/bulk.py
+
+bench-faults: $(STAMP)
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) .numlink .mypy_cache .ruff_cache

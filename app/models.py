@@ -163,6 +163,12 @@ class PhoneNumber(Timestamps, Base):
             "next_attempt_at",
             postgresql_where=text("next_attempt_at IS NOT NULL"),
         ),
+        # status checks of submitted changes are claimed beside a backlog of new submissions
+        Index(
+            "ix_phone_numbers_confirm_due",
+            "next_attempt_at",
+            postgresql_where=text("sync_phase = 'confirm'"),
+        ),
         CheckConstraint(
             f"carrier_line_option_status IN ({_values(LineStatus)})", name="line_status"
         ),

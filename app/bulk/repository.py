@@ -60,6 +60,8 @@ class BulkTaskRepository(TenantRepository):
             **items,
         }
         async with driver.cursor() as cursor:
+            for setting in sql.STATEMENT_SETTINGS:
+                await cursor.execute(setting)
             await cursor.execute(statement, params)
             return {str(outcome): int(n) for outcome, n in await cursor.fetchall()}
 

@@ -8,15 +8,29 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # clock_timestamp(), not now(): schedules are about wall time, not transaction start.
+# Part of every claim is reserved for status checks (confirm phase): otherwise, behind a
+# backlog of a million new submissions, no number would be confirmed until all were submitted.
 _CLAIM = text(
     """
-WITH due AS (
+WITH checked_at AS (
+    SELECT clock_timestamp() AS t  -- once, so the indexes bound the scans
+), confirming AS (
     SELECT id, lease_owner IS NOT NULL AS reclaimed
     FROM phone_numbers
-    WHERE next_attempt_at <= (SELECT clock_timestamp())  -- once, so the index bounds the scan
+    WHERE sync_phase = 'confirm' AND next_attempt_at <= (SELECT t FROM checked_at)
     ORDER BY next_attempt_at
-    LIMIT :limit
+    LIMIT :confirm_limit
     FOR UPDATE SKIP LOCKED
+), oldest AS (
+    SELECT id, lease_owner IS NOT NULL AS reclaimed
+    FROM phone_numbers
+    WHERE next_attempt_at <= (SELECT t FROM checked_at)
+      AND id NOT IN (SELECT id FROM confirming)
+    ORDER BY next_attempt_at
+    LIMIT (:limit - (SELECT count(*) FROM confirming))
+    FOR UPDATE SKIP LOCKED
+), due AS (
+    SELECT * FROM confirming UNION ALL SELECT * FROM oldest
 )
 UPDATE phone_numbers p
 SET lease_owner = :token, next_attempt_at = clock_timestamp() + make_interval(secs => :lease_s)
@@ -92,9 +106,13 @@ class Outcome:
 
 
 async def claim(session: AsyncSession, token: str, limit: int, lease_s: float) -> list[WorkItem]:
-    rows = (
-        await session.execute(_CLAIM, {"token": token, "limit": limit, "lease_s": lease_s})
-    ).mappings()
+    params = {
+        "token": token,
+        "limit": limit,
+        "confirm_limit": max(1, limit // 2),
+        "lease_s": lease_s,
+    }
+    rows = (await session.execute(_CLAIM, params)).mappings()
     return [
         WorkItem(
             id=r["id"],
