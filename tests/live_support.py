@@ -85,7 +85,13 @@ class RecordingProxy:
             connection.close()
         with self._lock:
             self.exchanges.append(Exchange(method, urlsplit(path).path, answer.status))
+            self.observe(method, path, answer, payload)
         return answer.status, payload, content_type
+
+    def observe(
+        self, method: str, path: str, answer: http.client.HTTPResponse, payload: bytes
+    ) -> None:
+        """Called under the lock with every answer; for recorders that check more."""
 
     def calls(self) -> list[tuple[str, str]]:
         with self._lock:

@@ -12,7 +12,6 @@ import http.client
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -29,7 +28,7 @@ from providers.base import (
 from providers.telnyx import TelnyxProvider
 from tests.conftest import test_settings
 from tests.fakes.telnyx_server import FakeTelnyx, FaultRates
-from tests.live_support import Exchange, RecordingProxy, put_account, settle
+from tests.live_support import RecordingProxy, put_account, settle
 from tests.prism import prism_proxy
 from tests.support import World, data, us_number
 
@@ -59,28 +58,16 @@ class SpecCheckedProxy(RecordingProxy):
 
     def __init__(self, prism_url: str) -> None:
         super().__init__(prism_url)
-        parts = urlsplit(prism_url)
-        self._prism = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.violations: list[Violation] = []
 
-    def forward(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, bytes, str]:
-        connection = http.client.HTTPConnection(*self._prism, timeout=30)
-        try:
-            connection.request(method, path, body=body or None, headers=headers)
-            answer = connection.getresponse()
-            payload = answer.read()
-            content_type = answer.getheader("content-type") or "application/json"
-            reported = answer.getheader("sl-violations")
-        finally:
-            connection.close()
-        with self._lock:
-            self.exchanges.append(Exchange(method, urlsplit(path).path, answer.status))
-            if reported or content_type.startswith("application/problem+json"):
-                report = reported or payload.decode(errors="replace")
-                self.violations.append(Violation(method, path, answer.status, report))
-        return answer.status, payload, content_type
+    def observe(
+        self, method: str, path: str, answer: http.client.HTTPResponse, payload: bytes
+    ) -> None:
+        reported = answer.getheader("sl-violations")
+        content_type = answer.getheader("content-type") or ""
+        if reported or content_type.startswith("application/problem+json"):
+            report = reported or payload.decode(errors="replace")
+            self.violations.append(Violation(method, path, answer.status, report))
 
     def clear(self) -> None:
         super().clear()
