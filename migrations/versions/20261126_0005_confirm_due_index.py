@@ -6,7 +6,9 @@ Create Date: 2026-11-26
 
 The worker reserves part of every claim for numbers in the confirm phase, so that status
 checks are not queued behind a large backlog of new submissions; this partial index finds them
-without walking the backlog.
+without walking the backlog. Built CONCURRENTLY: phone_numbers may hold millions of rows, and
+writes must go on while the index is built (a build that fails leaves an INVALID index to drop
+before upgrading again).
 """
 
 from collections.abc import Sequence
@@ -21,18 +23,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_phone_numbers_confirm_due",
-        "phone_numbers",
-        ["next_attempt_at"],
-        unique=False,
-        postgresql_where=sa.text("sync_phase = 'confirm'"),
-    )
+    with op.get_context().autocommit_block():
+        op.create_index(
+            "ix_phone_numbers_confirm_due",
+            "phone_numbers",
+            ["next_attempt_at"],
+            unique=False,
+            postgresql_where=sa.text("sync_phase = 'confirm'"),
+            postgresql_concurrently=True,
+        )
 
 
 def downgrade() -> None:
-    op.drop_index(
-        "ix_phone_numbers_confirm_due",
-        table_name="phone_numbers",
-        postgresql_where=sa.text("sync_phase = 'confirm'"),
-    )
+    with op.get_context().autocommit_block():
+        op.drop_index(
+            "ix_phone_numbers_confirm_due",
+            table_name="phone_numbers",
+            postgresql_concurrently=True,
+        )
