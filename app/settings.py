@@ -61,14 +61,6 @@ class Settings(BaseSettings):
     provider_burst: float = Field(default=5.0, ge=1)
     telnyx_rate_per_s: float = Field(default=20.0, gt=0)
 
-    @field_validator("telnyx_public_key")
-    @classmethod
-    def _telnyx_public_key(cls, value: str | None) -> str | None:
-        # checked at start-up: a bad key would otherwise fail every inbound webhook
-        if value is not None and not is_public_key(value):
-            raise ValueError("must be the base64 Ed25519 public key from Telnyx (32 bytes)")
-        return value
-
     plivo_rate_per_s: float = Field(default=60.0, gt=0)  # Plivo documents 300 requests / 5 s
     # Public base URL of this gateway, for the webhook URLs given to providers
     public_url: str = "http://127.0.0.1:8000"
@@ -76,6 +68,14 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=12, ge=1)
     # Refuse webhook targets on private or loopback addresses (live mode only)
     webhook_block_private: bool = True
+
+    @field_validator("telnyx_public_key")
+    @classmethod
+    def _telnyx_public_key(cls, value: str | None) -> str | None:
+        # checked at start-up: a bad key would otherwise fail every inbound webhook
+        if value is not None and not is_public_key(value):
+            raise ValueError("must be the base64 Ed25519 public key from Telnyx (32 bytes)")
+        return value
 
     def secret_key_list(self) -> list[str]:
         return parse_keys(self.secret_keys) if self.secret_keys else [local_key(self.data_dir)]

@@ -24,7 +24,7 @@ from app.bulk.schemas import (
     DryRunCounts,
 )
 from app.campaigns.repository import CampaignRepository
-from app.campaigns.service import ensure_provider_account
+from app.campaigns.service import ensure_campaign_account
 from app.kit.errors import BrandNotVerified, CampaignNotActive, NotFound, ValidationFailed
 from app.kit.ids import parse_id
 from app.kit.phone import E164_PATTERN
@@ -112,7 +112,7 @@ async def campaign_for(
     if campaign is None:
         raise NotFound("campaign not found")
     if operation == "attach":
-        await ensure_provider_account(session, tenant, registry, campaign.id)
+        await ensure_campaign_account(tenant, registry, campaign)
         if campaign.status != CampaignStatus.ACTIVE.value:
             raise CampaignNotActive()
         brand = await BrandRepository(session, tenant).get(campaign.brand_id)
@@ -209,8 +209,9 @@ async def record_profile_numbers(
     task's items by the same rules as a bulk attach by numbers."""
     repo = BulkTaskRepository(session, tenant)
     task = await repo.get(task_id)
-    campaign = await CampaignRepository(session, tenant).get(task.campaign_id if task else None)
-    assert task is not None and campaign is not None  # both are never deleted
+    assert task is not None  # tasks are never deleted
+    campaign = await CampaignRepository(session, tenant).get(task.campaign_id)
+    assert campaign is not None  # nor campaigns
     arrays = item_arrays("numbers", numbers)
     await repo.record_items(sql.ATTACH_BY_PROFILE, task, campaign.provider, arrays)
     task.total = len(numbers)

@@ -73,4 +73,12 @@ async def ensure_provider_account(
         return
     campaign = await CampaignRepository(session, tenant).get(campaign_id)
     if campaign is not None:
+        await ensure_campaign_account(tenant, registry, campaign)
+
+
+async def ensure_campaign_account(
+    tenant: Tenant, registry: ProviderRegistry, campaign: Campaign
+) -> None:
+    """``ensure_provider_account`` for a campaign already read."""
+    if tenant.mode is Mode.LIVE:
         await registry.ensure_configured(tenant, campaign.provider)

@@ -99,7 +99,7 @@ def submit(gateway: Gateway, options: BulkOptions, chunk: list[InputNumber]) -> 
         if not (options.again and replayed):
             return sent
         sent.task = gateway.call("GET", f"/v1/bulk-tasks/{sent.task_id}")["data"]
-        if sent.task["status"] == "processing":
+        if sent.task["status"] not in FINISHED:
             return sent  # an unfinished run is resumed, never doubled
         # that run has finished: the next key of the chain is new work, or the resumption of
         # an interrupted --again run

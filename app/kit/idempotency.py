@@ -117,10 +117,11 @@ async def reserve(
         stored_fp, status, sealed, expired, stale, created_at = row
         abandoned = status is None and stale
         body = _open_body(box, sealed) if status is not None else None
-        if not expired and not abandoned and (status is None or body is not None):
+        unreadable = status is not None and body is None  # no current key opens it: gone
+        if not expired and not abandoned and not unreadable:
             if stored_fp != request_fingerprint:
                 raise IdempotencyKeyReused()
-            if status is None or body is None:
+            if body is None:
                 raise IdempotencyInProgress()
             raise IdempotentReplay(status, body)
         taken = await conn.execute(

@@ -66,6 +66,7 @@ class PropagationWorker:
             sessions, self.registry, self.timing, settings.worker_lease_s
         )
         self._refreshing: asyncio.Task[None] | None = None
+        self._last_task_check = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker started", extra={"worker": self.name})
@@ -105,7 +106,11 @@ class PropagationWorker:
         for batch in batches.values():
             self._start(self.process_links(batch))
         tasks = []
-        if free > len(items):  # bulk tasks delegated to a provider take a slot each
+        now = time.monotonic()
+        # Bulk tasks delegated to a provider are rare: looked for at the idle pace, not on
+        # every claim, and each takes a slot.
+        if free > len(items) and now - self._last_task_check >= self.settings.worker_idle_sleep_s:
+            self._last_task_check = now
             tasks = await self.profile_tasks.claim(self._token(), min(free - len(items), 4))
             for work in tasks:
                 self._start(self.profile_tasks.process(work))
