@@ -1,1 +1,1 @@
-"""Benchmarks (not run by the test suite)."""
+"""Benchmarks. The test suite runs only ``bulk_smoke.py``, as a process of its own."""

@@ -27,7 +27,7 @@ from bench.bulk_world import (
     worker_env,
     worker_processes,
 )
-from tests.faults import fake_state
+from tests.support.faults import fake_state
 
 POLL_S = 0.5
 GUIDE_PATH = "/10dlc/phone_number_campaigns"  # the guide's "phoneNumberCampaign" resource

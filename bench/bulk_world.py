@@ -21,7 +21,7 @@ import psycopg
 from cryptography.fernet import Fernet
 
 from bench.setup import create_database, drop_database, libpq
-from tests.committed import start_worker, stop
+from tests.support.committed import start_worker, stop
 
 # Valid US local numbers: exchanges 220-309 (no N11 service codes) of a few area codes.
 AREA_CODES = ("201", "202", "203", "205", "206")
@@ -207,8 +207,9 @@ def fake_telnyx(rate_per_s: float, settle_s: float, burst: float | None = None) 
     yields its base URL (ending in /v2)."""
     burst = burst if burst is not None else max(10.0, rate_per_s / 10)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.telnyx_server", "--port", "0", "--key", FAKE_KEY,
-         "--rate", str(rate_per_s), "--burst", str(burst), "--settle-s", str(settle_s)],
+        [sys.executable, "-m", "tests.providers.telnyx.fake_server", "--port", "0",
+         "--key", FAKE_KEY, "--rate", str(rate_per_s), "--burst", str(burst),
+         "--settle-s", str(settle_s)],
         stdout=subprocess.PIPE,
     )  # fmt: skip
     try:

@@ -19,9 +19,9 @@ from typing import IO
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.setup import create_database, drop_database
-from tests.committed import committed_world, stop
-from tests.conftest import TEST_SECRET_KEY, test_settings
-from tests.faults import FaultRun, run_fault_scenario, start_fake, worker_env
+from tests.support.app import TEST_SECRET_KEY, test_settings
+from tests.support.committed import committed_world, stop
+from tests.support.faults import FaultRun, run_fault_scenario, start_fake, worker_env
 
 
 async def run_once(

@@ -1,0 +1,64 @@
+"""The OpenAPI document lists every error code each operation can return."""
+
+from typing import Any
+
+from app.kit.errors import ALL_ERRORS
+from tests.support.api import Api
+
+ATTACH_CODES = {
+    "VALIDATION_FAILED",
+    "NOT_FOUND",
+    "CAMPAIGN_NOT_ACTIVE",
+    "BRAND_NOT_VERIFIED",
+    "NUMBER_NOT_ASSIGNED",
+    "PROVIDER_MISMATCH",
+    "NUMBER_NOT_ELIGIBLE",
+    "PROVIDER_NOT_CONFIGURED",  # live mode: no account at the campaign's provider
+    "UNAUTHORIZED",
+    "FORBIDDEN",
+    "IDEMPOTENCY_IN_PROGRESS",
+    "IDEMPOTENCY_KEY_REUSED",
+    "RATE_LIMITED",
+    "PAYLOAD_TOO_LARGE",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "INTERNAL_ERROR",
+}
+
+
+def documented_codes(operation: dict[str, Any]) -> set[str]:
+    codes: set[str] = set()
+    for response in operation["responses"].values():
+        examples = response.get("content", {}).get("application/json", {}).get("examples", {})
+        codes |= set(examples)
+    return codes
+
+
+async def test_every_v1_operation_documents_its_errors(api: Api) -> None:
+    response = await api.get("/openapi.json")
+    assert response.status_code == 200
+    spec = response.json()
+    operations = [
+        (path, method, op)
+        for path, item in spec["paths"].items()
+        if path.startswith("/v1/")
+        for method, op in item.items()
+    ]
+    assert len(operations) >= 15
+    for path, method, op in operations:
+        assert {"401", "403", "422", "429", "500"} <= set(op["responses"]), (method, path)
+        if method in ("post", "patch") and not path.endswith("/refresh"):
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            assert schema["properties"], (method, path)
+    attach = spec["paths"]["/v1/phone-numbers/{number_id}/campaign"]["post"]
+    assert documented_codes(attach) >= ATTACH_CODES
+    assert documented_codes(attach) - ATTACH_CODES == set()
+
+
+async def test_docs_page(api: Api) -> None:
+    response = await api.get("/docs")
+    assert response.status_code == 200 and "text/html" in response.headers["content-type"]
+
+
+async def test_every_error_code_appears_in_the_spec(api: Api) -> None:
+    spec = (await api.get("/openapi.json")).text
+    assert [e.code for e in ALL_ERRORS if e.code not in spec] == []

@@ -1,0 +1,95 @@
+"""A committed database with a running app, for tests of races, workers and crashes."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import IO, Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.kit.db import create_engine, create_sessionmaker
+from app.settings import Settings
+from tests.support.api import Api, World
+from tests.support.app import build_app, client_for
+
+
+@dataclass
+class CommittedWorld:
+    url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    api: Api
+    world: World
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(text(sql), params)).scalar()
+
+    async def rows(self, sql: str, **params: Any) -> list[Any]:
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(text(sql), params)).all())
+
+
+@asynccontextmanager
+async def committed_world(
+    make_db: Callable[[], str], settings: Settings, pool_size: int = 20
+) -> AsyncIterator[CommittedWorld]:
+    url = make_db()
+    engine = create_engine(url, pool_size=pool_size)
+    app = build_app(engine, settings)
+    try:
+        async with client_for(app) as client:
+            api = Api(client)
+            sessions = create_sessionmaker(engine)
+            world = await World.create(api, sessions)
+            yield CommittedWorld(url, engine, sessions, api, world)
+    finally:
+        await app.state.autocommit_engine.dispose()
+        await engine.dispose()
+
+
+def start_worker(
+    url: str, env: Mapping[str, str], log: IO[bytes] | None = None
+) -> subprocess.Popen[bytes]:
+    """A real ``numlink worker`` process on ``url``; its JSON log goes to ``log``."""
+    environment = {k: v for k, v in os.environ.items() if k != "NUMLINK_TEST_DATABASE_URL"}
+    environment.update({"DATABASE_URL": url, "NUMLINK_LOG_LEVEL": "WARNING", **env})
+    return subprocess.Popen(
+        [sys.executable, "-c", "from app.cli.main import main; main()", "worker"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=log if log is not None else subprocess.DEVNULL,
+    )
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> int:
+    if process.poll() is None:
+        process.send_signal(sig)
+    try:
+        return process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
+async def wait_until(
+    check: Callable[[], Any], *, timeout_s: float, interval_s: float = 0.1
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(interval_s)
+    raise AssertionError(f"condition not met within {timeout_s} s")
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
