@@ -6,25 +6,26 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.api.envelope import JSONBody
+from app.api.handlers import install_handlers
+from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.api.ops import router as ops_router
+from app.api.ratelimit import KeyRateLimiter
 from app.brands.endpoints import router as brands_router
 from app.bulk.endpoints import router as bulk_router
 from app.campaigns.endpoints import router as campaigns_router
+from app.db.engine import SessionMaker, create_engine, create_sessionmaker
 from app.keys.service import KeyAuthenticator
-from app.kit.db import SessionMaker, create_engine, create_sessionmaker
-from app.kit.envelope import JSONBody
-from app.kit.handlers import install_handlers
-from app.kit.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from app.kit.providers import ProviderRegistry
-from app.kit.ratelimit import KeyRateLimiter
 from app.kit.secrets import SecretBox
 from app.numbers.endpoints import link_router as number_links_router
 from app.numbers.endpoints import router as numbers_router
-from app.ops import router as ops_router
 from app.provider_accounts.endpoints import router as provider_accounts_router
+from app.provider_accounts.registry import ProviderRegistry
 from app.provider_webhooks.endpoints import router as provider_webhooks_router
 from app.settings import Settings, get_settings
 from app.test_helpers.endpoints import router as test_helpers_router
 from app.webhooks.endpoints import router as webhooks_router
+from providers.catalog import ProviderCatalog, default_catalog
 
 DESCRIPTION = """Link US 10DLC phone numbers to messaging campaigns across providers.
 
@@ -37,8 +38,13 @@ method is 405 `METHOD_NOT_ALLOWED` with an `Allow` header. Each operation lists 
 """
 
 
-def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    engine: AsyncEngine | None = None,
+    catalog: ProviderCatalog | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
+    catalog = catalog or default_catalog()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,7 +55,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             app.state.engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         else:
             app.state.engine = engine
-        wire_state(app, settings)
+        wire_state(app, settings, catalog)
         try:
             yield
         finally:
@@ -87,7 +93,12 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     return app
 
 
-def wire_state(app: FastAPI, settings: Settings, sessions: SessionMaker | None = None) -> None:
+def wire_state(
+    app: FastAPI,
+    settings: Settings,
+    catalog: ProviderCatalog,
+    sessions: SessionMaker | None = None,
+) -> None:
     """Per-process singletons; the engine must already be on ``app.state``.
 
     ``sessions`` replaces both session factories (tests bind them to one rolled-back
@@ -99,6 +110,10 @@ def wire_state(app: FastAPI, settings: Settings, sessions: SessionMaker | None =
     )
     app.state.autocommit_sessions = sessions or create_sessionmaker(app.state.autocommit_engine)
     app.state.secret_box = SecretBox(settings.secret_key_list())
-    app.state.providers = ProviderRegistry(app.state.sessions, settings, app.state.secret_box)
+    app.state.providers = ProviderRegistry(
+        app.state.sessions, settings, app.state.secret_box, catalog
+    )
+    # what request bodies are checked against (see app.api.body)
+    app.state.validation_context = {"providers": catalog.names()}
     app.state.authenticator = KeyAuthenticator(settings.key_cache_ttl_s)
     app.state.rate_limiter = KeyRateLimiter(settings.key_rate_per_s)

@@ -1,13 +1,15 @@
-"""Runtime configuration, read once from the environment (prefix ``NUMLINK_``)."""
+"""Runtime configuration, read once from the environment (prefix ``NUMLINK_``).
+
+Each provider's own settings (base URL, rate, platform credentials) live in its package and
+are read under its own prefix (``NUMLINK_<PROVIDER>_``); see ``providers.catalog``."""
 
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.kit.secrets import local_key, parse_keys
-from providers.telnyx.webhooks import is_public_key
 
 
 class Settings(BaseSettings):
@@ -32,9 +34,6 @@ class Settings(BaseSettings):
     idempotency_ttl_h: float = Field(default=24.0, ge=24)
     idempotency_stale_s: float = Field(default=60.0, gt=0)
 
-    sandbox_delay_s: float = Field(default=2.0, ge=0)
-    sandbox_failure_rate: float = Field(default=0.0, ge=0, le=1)
-
     worker_batch_size: int = Field(default=200, ge=1)
     worker_concurrency: int = Field(default=32, ge=1)
     worker_lease_s: float = Field(default=30.0, gt=0)
@@ -50,32 +49,15 @@ class Settings(BaseSettings):
     # Fernet keys, comma-separated, newest first (see app/kit/secrets.py); generated if unset
     secret_keys: str | None = None
 
-    # Platform-wide provider defaults, used by orgs without an account of their own
-    telnyx_api_key: str | None = None
-    telnyx_public_key: str | None = None
-    plivo_auth_id: str | None = None
-    plivo_auth_token: str | None = None
-    telnyx_base_url: str = "https://api.telnyx.com/v2"
-    plivo_base_url: str = "https://api.plivo.com"
+    # every provider's HTTP requests
     provider_timeout_s: float = Field(default=10.0, gt=0)
     provider_burst: float = Field(default=5.0, ge=1)
-    telnyx_rate_per_s: float = Field(default=20.0, gt=0)
-
-    plivo_rate_per_s: float = Field(default=60.0, gt=0)  # Plivo documents 300 requests / 5 s
     # Public base URL of this gateway, for the webhook URLs given to providers
     public_url: str = "http://127.0.0.1:8000"
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     webhook_max_attempts: int = Field(default=12, ge=1)
     # Refuse webhook targets on private or loopback addresses (live mode only)
     webhook_block_private: bool = True
-
-    @field_validator("telnyx_public_key")
-    @classmethod
-    def _telnyx_public_key(cls, value: str | None) -> str | None:
-        # checked at start-up: a bad key would otherwise fail every inbound webhook
-        if value is not None and not is_public_key(value):
-            raise ValueError("must be the base64 Ed25519 public key from Telnyx (32 bytes)")
-        return value
 
     def secret_key_list(self) -> list[str]:
         return parse_keys(self.secret_keys) if self.secret_keys else [local_key(self.data_dir)]

@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.kit.embedded_pg import start_embedded
+from app.db.embedded import start_embedded
 from bench.bulk_api import ListResult, RecordResult, run_list, run_record
 from bench.bulk_propagate import (
     LoopResult,

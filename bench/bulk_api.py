@@ -15,10 +15,11 @@ from typing import Any
 import httpx
 import orjson
 
-from app.bulk import sql as bulk_sql
+from app.bulk.repository import COUNTS as COUNTS_SQL
 from app.bulk.service import item_arrays
-from app.kit.pagination import encode_cursor
-from app.numbers.sql import psycopg_params
+from app.kit.cursor import encode_cursor
+from app.kit.sql import psycopg_params
+from app.links.statements import BULK, BULK_SETUP
 from bench.bulk_world import (
     Tenant,
     api_process,
@@ -31,7 +32,7 @@ from bench.bulk_world import (
 )
 
 PAGE = 100
-COUNTS = psycopg_params(bulk_sql.COUNTS)
+COUNTS = psycopg_params(COUNTS_SQL)
 
 
 @dataclass
@@ -140,10 +141,10 @@ def floor_attach(tenant: Tenant, numbers: list[str]) -> tuple[float, float]:
             "campaign_provider": tenant.provider,
             **item_arrays("numbers", list(numbers)),
         }
-        for setting in bulk_sql.STATEMENT_SETTINGS:
+        for setting in BULK_SETUP:
             conn.execute(setting)
         started = time.perf_counter()
-        conn.execute(bulk_sql.ATTACH_BY_NUMBER, params).fetchall()
+        conn.execute(BULK[("attach", "numbers")], params).fetchall()
         statement_s = time.perf_counter() - started
         started = time.perf_counter()
         conn.execute(COUNTS, params).fetchall()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.kit.embedded_pg import start_embedded
+from app.db.embedded import start_embedded
 from app.kit.phone import parse_e164
 from bench.bulk_api import run_list, run_record
 from bench.bulk_propagate import run_guide_loop, run_memory, run_propagation

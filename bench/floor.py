@@ -6,7 +6,7 @@ from functools import partial
 
 import psycopg
 
-from app.numbers.sql import ATTACH
+from app.links.statements import ATTACH
 from bench.loadgen import LoadResult, drive, run_loop
 
 KEY_LOOKUP = "SELECT org_id, mode, scopes, secret_hash, revoked_at FROM api_keys WHERE id = %s"

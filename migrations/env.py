@@ -5,8 +5,8 @@ import os
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from app.kit.db import async_url
-from app.models import metadata
+from app.db.engine import async_url
+from app.db.models import metadata
 
 config = context.config
 

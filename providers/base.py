@@ -143,3 +143,13 @@ class ProfileAssigner(Protocol):
     async def get_profile_task(self, task_id: str) -> ProfileTask: ...
 
     async def list_profile_task_numbers(self, task_id: str) -> list[ProfileTaskNumber]: ...
+
+
+@runtime_checkable
+class CarrierSimulator(Protocol):
+    """A provider that plays the carriers too (the sandbox): test helpers settle its links."""
+
+    async def settle_now(self, number: str, campaign_ref: str | None, reason: str | None) -> None:
+        """End the number's link now as the carriers would: the link (or, without a campaign,
+        the unlink) succeeds when ``reason`` is None, else fails with it."""
+        ...

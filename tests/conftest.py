@@ -8,10 +8,11 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.kit.db import create_engine
+from app.db.engine import create_engine
 from app.settings import Settings
+from providers.catalog import ProviderCatalog
 from tests.support.api import Api, World
-from tests.support.app import build_app, client_for, test_settings
+from tests.support.app import build_app, client_for, test_catalog, test_settings
 from tests.support.database import DatabaseServer
 
 
@@ -60,10 +61,18 @@ def settings() -> Settings:
 
 
 @pytest.fixture
+def catalog() -> ProviderCatalog:
+    return test_catalog()
+
+
+@pytest.fixture
 def app(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], settings: Settings
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    catalog: ProviderCatalog,
 ) -> FastAPI:
-    return build_app(engine, settings, sessions)
+    return build_app(engine, settings, sessions, catalog)
 
 
 @pytest.fixture

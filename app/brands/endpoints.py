@@ -1,19 +1,18 @@
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from app.api.auth import AuthContext, authorize
+from app.api.body import body_doc, json_body
+from app.api.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.api.openapi import errors_doc
+from app.api.pagination import PageParams, page_params, paginate
+from app.api.routing import UnitOfWorkRoute, request_session
 from app.brands import service
 from app.brands.repository import BrandRepository
 from app.brands.schemas import BrandImport, BrandOut
-from app.kit.auth import authorize
-from app.kit.body import body_doc, json_body
-from app.kit.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.db.models import Brand
 from app.kit.errors import NotFound, ProviderError, ProviderNotConfigured
 from app.kit.ids import parse_id
-from app.kit.openapi import errors_doc
-from app.kit.pagination import PageParams, page_params, paginate
-from app.kit.routing import UnitOfWorkRoute, request_session
-from app.kit.tenancy import AuthContext
-from app.models import Brand
 
 router = APIRouter(prefix="/v1/brands", tags=["brands"], route_class=UnitOfWorkRoute)
 
@@ -62,8 +61,8 @@ async def list_brands(
 async def get_brand(
     brand_id: str, request: Request, auth: AuthContext = Depends(authorize("brands:read"))
 ) -> Response:
-    brand = await service.get_brand(request_session(request), auth.tenant, parse_id(brand_id))
-    return ok(BrandOut.model_validate(brand))
+    repo = BrandRepository(request_session(request), auth.tenant)
+    return ok(BrandOut.model_validate(await repo.get_or_404(parse_id(brand_id))))
 
 
 @router.post(

@@ -1,25 +1,17 @@
-import uuid
 from typing import Any
 
 from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 
-from app.kit.tenancy import TenantRepository
-from app.models import Brand, new_id
+from app.db.models import Brand
+from app.db.tenancy import TenantRepository
+from app.kit.ids import new_id
 from providers.base import BrandInfo
 
 
-class BrandRepository(TenantRepository):
+class BrandRepository(TenantRepository[Brand]):
     model = Brand
-
-    async def get(self, brand_id: uuid.UUID | None, *, fresh: bool = False) -> Brand | None:
-        if brand_id is None:
-            return None
-        stmt = self.scoped(select(Brand).where(Brand.id == brand_id))
-        if fresh:
-            stmt = stmt.execution_options(populate_existing=True)
-        found: Brand | None = (await self.session.execute(stmt)).scalar()
-        return found
+    noun = "brand"
 
     def list_query(self) -> Select[Any]:
         return self.scoped(select(Brand))

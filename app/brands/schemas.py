@@ -3,9 +3,9 @@ from datetime import datetime
 
 from pydantic import Field
 
-from app.kit.providers import ProviderName
+from app.db.models import IdentityStatus
 from app.kit.schemas import RequestSchema, ResponseSchema
-from app.models import IdentityStatus
+from app.provider_accounts.schemas import ProviderName
 
 
 class BrandImport(RequestSchema):

@@ -1,19 +1,21 @@
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from app.api.auth import AuthContext, authorize
+from app.api.body import body_doc, json_body
+from app.api.envelope import Envelope, ListEnvelope, ListMeta, ok, ok_list
+from app.api.openapi import errors_doc
+from app.api.routing import UnitOfWorkRoute, request_session
 from app.bulk import service
-from app.bulk.repository import BulkTaskRepository, decode_cursor, encode_cursor
+from app.bulk.repository import BulkTaskRepository
 from app.bulk.schemas import BulkDryRunOut, BulkItemOut, BulkRequest, BulkTaskOut, Outcome
-from app.kit.auth import authorize
-from app.kit.body import body_doc, json_body
-from app.kit.envelope import Envelope, ListEnvelope, ListMeta, ok, ok_list
-from app.kit.errors import BrandNotVerified, CampaignNotActive, NotFound, ProviderNotConfigured
+from app.kit.cursor import decode_seq_cursor, encode_cursor
+from app.kit.errors import NotFound
 from app.kit.ids import parse_id
-from app.kit.openapi import errors_doc
-from app.kit.routing import UnitOfWorkRoute, request_session
-from app.kit.tenancy import AuthContext
+from app.links.rules import CAMPAIGN_ERRORS
+from app.links.service import Operation
 
 router = APIRouter(tags=["bulk"], route_class=UnitOfWorkRoute)
 BULK_PATH = "/v1/campaigns/{campaign_id}/phone-numbers"
@@ -24,7 +26,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 async def _bulk(
-    operation: Literal["attach", "detach"],
+    operation: Operation,
     campaign_id: str,
     request: Request,
     auth: AuthContext,
@@ -46,9 +48,7 @@ async def _bulk(
     status_code=202,
     responses={
         **_RESPONSES,
-        **errors_doc(
-            NotFound, ProviderNotConfigured, CampaignNotActive, BrandNotVerified, write=True
-        ),
+        **errors_doc(*CAMPAIGN_ERRORS, write=True),
     },
     openapi_extra=body_doc(BulkRequest),
     summary="Attach many numbers to the campaign (up to 100,000 per request)",
@@ -87,9 +87,9 @@ async def bulk_detach(
 async def get_bulk_task(
     task_id: str, request: Request, auth: AuthContext = Depends(authorize("numbers:read"))
 ) -> Response:
-    session = request_session(request)
-    task = await service.get_task(session, auth.tenant, parse_id(task_id))
-    return ok(await service.task_out(BulkTaskRepository(session, auth.tenant), task))
+    repo = BulkTaskRepository(request_session(request), auth.tenant)
+    task = await repo.get_or_404(parse_id(task_id))
+    return ok(await service.task_out(repo, task))
 
 
 @router.get(
@@ -106,10 +106,9 @@ async def list_bulk_task_items(
     limit: int = Query(100, ge=1, le=1000, description="Page size, 1-1000."),
     cursor: str | None = Query(None, description="`meta.next_cursor` of the previous page."),
 ) -> Response:
-    session = request_session(request)
-    task = await service.get_task(session, auth.tenant, parse_id(task_id))
-    repo = BulkTaskRepository(session, auth.tenant)
-    after = decode_cursor(cursor) if cursor else None
+    repo = BulkTaskRepository(request_session(request), auth.tenant)
+    task = await repo.get_or_404(parse_id(task_id))
+    after = decode_seq_cursor(cursor) if cursor else None
     rows = await repo.items(task, outcome=outcome, after_seq=after, limit=limit + 1)
     next_cursor = encode_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
     total = task.total if outcome is None else await repo.count_outcome(task, outcome)

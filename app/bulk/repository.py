@@ -1,78 +1,66 @@
-import base64
-import binascii
-import uuid
+"""Bulk tasks and their items. Items are recorded by the link statements
+(``app.links.statements``); their outcomes are read here from the numbers they changed."""
+
 from typing import Any
 
-import psycopg
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from app.bulk import sql
-from app.kit.errors import ValidationFailed
-from app.kit.tenancy import TenantRepository
-from app.models import BulkTask
+from app.db.models import BulkTask
+from app.db.tenancy import TenantRepository
 
-_CURSOR_PREFIX = "nlb1:"
+# An item's outcome, read from its number: rejected at once, or the number's state for as
+# long as the number is still at the version this task gave it.
+_OUTCOME = """
+    CASE WHEN i.code IS NOT NULL THEN 'rejected'
+         WHEN n.id IS NULL OR n.desired_version <> i.desired_version THEN 'failed'
+         WHEN n.carrier_line_option_status = 'pending' THEN 'pending'
+         WHEN n.carrier_line_option_status = 'failed' THEN 'failed'
+         WHEN t.operation = 'attach' AND n.carrier_line_option_status = 'propagated'
+             THEN 'propagated'
+         WHEN t.operation = 'detach' AND n.carrier_line_option_status IS NULL THEN 'propagated'
+         ELSE 'failed' END"""
+
+_ITEM_CODE = """
+    CASE WHEN i.code IS NOT NULL THEN i.code
+         WHEN n.id IS NULL OR n.desired_version <> i.desired_version THEN 'SUPERSEDED'
+         WHEN n.carrier_line_option_status = 'failed' THEN 'PROVIDER_REJECTED'
+         END"""
+
+_ITEMS = f"""
+SELECT i.seq, coalesce(n.number, i.value) AS number, i.phone_number_id,
+       {_OUTCOME} AS outcome, {_ITEM_CODE} AS error_code,
+       CASE WHEN n.carrier_line_option_status = 'failed' AND i.code IS NULL
+            AND n.desired_version = i.desired_version
+            THEN n.carrier_line_option_error END AS provider_error,
+       n.updated_at AS number_updated_at
+FROM bulk_task_items i
+JOIN bulk_tasks t ON t.id = i.task_id
+LEFT JOIN phone_numbers n ON n.id = i.phone_number_id
+WHERE i.task_id = :task_id
+"""
+
+COUNTS = f"""
+SELECT count(*) AS total,
+       count(*) FILTER (WHERE outcome = 'propagated') AS succeeded,
+       count(*) FILTER (WHERE outcome IN ('failed', 'rejected')) AS failed,
+       count(*) FILTER (WHERE outcome = 'pending') AS pending,
+       max(number_updated_at) AS last_change
+FROM ({_ITEMS}) items
+"""
 
 
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw.startswith(_CURSOR_PREFIX):
-            return int(raw.removeprefix(_CURSOR_PREFIX))
-    except (binascii.Error, ValueError):
-        pass
-    raise ValidationFailed(details={"cursor": "invalid cursor"})
-
-
-class BulkTaskRepository(TenantRepository):
+class BulkTaskRepository(TenantRepository[BulkTask]):
     model = BulkTask
-
-    async def get(self, task_id: uuid.UUID | None) -> BulkTask | None:
-        if task_id is None:
-            return None
-        stmt = self.scoped(select(BulkTask).where(BulkTask.id == task_id))
-        found: BulkTask | None = (await self.session.execute(stmt)).scalar()
-        return found
-
-    async def add(self, task: BulkTask) -> BulkTask:
-        task.org_id, task.mode = self.tenant.org_id, self.tenant.mode.value
-        self.session.add(task)
-        await self.session.flush()
-        await self.session.refresh(task)  # server-set timestamps
-        return task
-
-    async def record_items(
-        self, statement: str, task: BulkTask, campaign_provider: str, items: dict[str, list[Any]]
-    ) -> dict[str, int]:
-        """Runs one of ``sql``'s bulk statements; returns the count of items per verdict."""
-        connection = await (await self.session.connection()).get_raw_connection()
-        driver: psycopg.AsyncConnection[Any] = connection.driver_connection  # type: ignore[assignment]
-        params = {
-            "org_id": self.tenant.org_id,
-            "mode": self.tenant.mode.value,
-            "task_id": task.id,
-            "campaign_id": task.campaign_id,
-            "campaign_provider": campaign_provider,
-            **items,
-        }
-        async with driver.cursor() as cursor:
-            for setting in sql.STATEMENT_SETTINGS:
-                await cursor.execute(setting)
-            await cursor.execute(statement, params)
-            return {str(outcome): int(n) for outcome, n in await cursor.fetchall()}
+    noun = "bulk task"
 
     async def counts(self, task: BulkTask) -> dict[str, Any]:
-        row = (await self.session.execute(text(sql.COUNTS), {"task_id": task.id})).mappings()
+        row = (await self.session.execute(text(COUNTS), {"task_id": task.id})).mappings()
         return dict(row.one())
 
     async def items(
         self, task: BulkTask, *, outcome: str | None, after_seq: int | None, limit: int
     ) -> list[dict[str, Any]]:
-        stmt = f"SELECT * FROM ({sql.ITEMS}) items WHERE seq > :after"
+        stmt = f"SELECT * FROM ({_ITEMS}) items WHERE seq > :after"
         if outcome is not None:
             stmt += " AND outcome = :outcome"
         stmt += " ORDER BY seq LIMIT :limit"
@@ -80,6 +68,6 @@ class BulkTaskRepository(TenantRepository):
         return [dict(r) for r in (await self.session.execute(text(stmt), params)).mappings()]
 
     async def count_outcome(self, task: BulkTask, outcome: str) -> int:
-        stmt = f"SELECT count(*) FROM ({sql.ITEMS}) items WHERE outcome = :outcome"
+        stmt = f"SELECT count(*) FROM ({_ITEMS}) items WHERE outcome = :outcome"
         params = {"task_id": task.id, "outcome": outcome}
         return int((await self.session.execute(text(stmt), params)).scalar_one())

@@ -13,8 +13,9 @@ Outcome = Literal["pending", "propagated", "failed", "rejected"]
 class BulkRequest(RequestSchema):
     """Exactly one of ``phone_number_ids``, ``numbers`` (E.164) or ``messaging_profile_id``.
     Items that are not strings are rejected one by one, like any other bad item.
-    ``messaging_profile_id`` (live Telnyx campaigns, attach only) has Telnyx link every number
-    on that profile; the task's items are known once Telnyx's own task has finished."""
+    ``messaging_profile_id`` (live campaigns of a provider that assigns by messaging profile,
+    attach only) has the provider link every number on that profile; the task's items are
+    known once the provider's own task has finished."""
 
     phone_number_ids: list[Any] | None = None
     numbers: list[Any] | None = None

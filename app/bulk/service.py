@@ -1,8 +1,8 @@
 """Bulk attach and detach: campaign rules fail the request, number rules fail single items.
 
-Recording is one statement for the whole request (see ``app.bulk.sql``); propagation is the
-reconciler's, exactly as for single attaches. A dry run runs the very same statement inside a
-savepoint that is rolled back, so what it reports is what the real request would do.
+Recording is one statement for the whole request (``app.links.statements``); propagation is
+the reconciler's, exactly as for single attaches. A dry run runs the very same statement
+inside a savepoint that is rolled back, so what it reports is what the real request would do.
 """
 
 import uuid
@@ -11,8 +11,6 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.brands.repository import BrandRepository
-from app.bulk import sql
 from app.bulk.repository import BulkTaskRepository
 from app.bulk.schemas import (
     MAX_ITEMS,
@@ -23,43 +21,24 @@ from app.bulk.schemas import (
     BulkTaskOut,
     DryRunCounts,
 )
-from app.campaigns.repository import CampaignRepository
-from app.campaigns.service import ensure_campaign_account
-from app.kit.errors import BrandNotVerified, CampaignNotActive, NotFound, ValidationFailed
+from app.db.models import BulkTask
+from app.db.tenancy import Tenant
+from app.kit.errors import ValidationFailed
 from app.kit.ids import parse_id
 from app.kit.phone import E164_PATTERN
-from app.kit.providers import ProviderRegistry
-from app.kit.tenancy import Tenant
-from app.models import BulkTask, Campaign, CampaignStatus, Mode
+from app.links.repository import CampaignCheck, LinkRepository
+from app.links.rules import CHANGED, UNCHANGED, item_message
+from app.links.service import Operation, check_bulk_campaign
+from app.links.statements import ATTACH_BY_PROFILE, BULK
+from app.provider_accounts.registry import ProviderRegistry
+from providers.descriptor import Capability
 
 DRY_RUN_LISTED = 1000
-PROFILE_PROVIDERS = ("telnyx",)  # providers that assign all numbers of a messaging profile
-ITEM_ERRORS = {
-    "VALIDATION_FAILED": "not an E.164 number (e.g. +14155552671) or not a string",
-    "DUPLICATE_IN_REQUEST": "appears earlier in this request; processed once",
-    "NOT_FOUND": "no such phone number in this organisation",
-    "NUMBER_NOT_ASSIGNED": "number is not assigned",
-    "PROVIDER_MISMATCH": "number and campaign are on different providers",
-    "NUMBER_NOT_ELIGIBLE": "not a US 10-digit long code",
-    "NOT_ON_CAMPAIGN": "the number is not linked to this campaign",
-    "SUPERSEDED": "a later change to this number replaced this request's change",
-    "PROVIDER_REJECTED": "the provider rejected the change",
-}
-_STATEMENTS = {
-    ("attach", "phone_number_ids"): sql.ATTACH_BY_ID,
-    ("attach", "numbers"): sql.ATTACH_BY_NUMBER,
-    ("detach", "phone_number_ids"): sql.DETACH_BY_ID,
-    ("detach", "numbers"): sql.DETACH_BY_NUMBER,
-}
-_ACTIVE_IDENTITIES = ("VERIFIED", "VETTED_VERIFIED")
+SOURCES = ("phone_number_ids", "numbers", "messaging_profile_id")
 
 
 def request_items(body: BulkRequest) -> tuple[str, list[Any]]:
-    given = {
-        name: value
-        for name in ("phone_number_ids", "numbers", "messaging_profile_id")
-        if (value := getattr(body, name)) is not None
-    }
+    given = {name: value for name in SOURCES if (value := getattr(body, name)) is not None}
     if len(given) != 1:
         raise ValidationFailed(
             "give exactly one of phone_number_ids, numbers or messaging_profile_id",
@@ -100,57 +79,43 @@ def item_arrays(source: str, items: list[Any]) -> dict[str, list[Any]]:
     return {"values": values, "ids": ids, "codes": codes}
 
 
-async def campaign_for(
-    session: AsyncSession,
-    tenant: Tenant,
-    registry: ProviderRegistry,
-    campaign_id: uuid.UUID | None,
-    operation: str,
-) -> Campaign:
-    """Rules 2-4 (rule 1 is the path): they fail the whole request."""
-    campaign = await CampaignRepository(session, tenant).get(campaign_id)
-    if campaign is None:
-        raise NotFound("campaign not found")
-    if operation == "attach":
-        await ensure_campaign_account(tenant, registry, campaign)
-        if campaign.status != CampaignStatus.ACTIVE.value:
-            raise CampaignNotActive()
-        brand = await BrandRepository(session, tenant).get(campaign.brand_id)
-        if brand is None or brand.identity_status not in _ACTIVE_IDENTITIES:
-            raise BrandNotVerified()
-    return campaign
-
-
 async def create_bulk_task(
     session: AsyncSession,
     tenant: Tenant,
     registry: ProviderRegistry,
     campaign_id: uuid.UUID | None,
-    operation: str,
+    operation: Operation,
     body: BulkRequest,
 ) -> BulkTaskOut | BulkDryRunOut:
     source, items = request_items(body)
     if source == "messaging_profile_id":
         check_profile_request(operation, body)
-    campaign = await campaign_for(session, tenant, registry, campaign_id, operation)
+    campaign = await check_bulk_campaign(session, tenant, registry, campaign_id, operation)
+    assert campaign.campaign_id is not None and campaign.provider is not None
     repo = BulkTaskRepository(session, tenant)
     if source == "messaging_profile_id":
-        return await task_out(repo, await repo.add(profile_task(tenant, campaign, items[0])))
+        task = profile_task(tenant, registry, campaign, items[0])
+        return await task_out(repo, await repo.add(task))
     arrays = item_arrays(source, items)
-    task = BulkTask(campaign_id=campaign.id, operation=operation, source=source, total=len(items))
-    statement = _STATEMENTS[(operation, source)]
+    task = BulkTask(
+        campaign_id=campaign.campaign_id, operation=operation, source=source, total=len(items)
+    )
+    statement = BULK[(operation, source)]
+    links = LinkRepository(session, tenant)
     if not body.dry_run:
         await repo.add(task)
-        await repo.record_items(statement, task, campaign.provider, arrays)
+        await links.record_bulk(statement, task.id, task.campaign_id, campaign.provider, arrays)
         return await task_out(repo, task)
     savepoint = await session.begin_nested()
     try:
         await repo.add(task)
-        verdicts = await repo.record_items(statement, task, campaign.provider, arrays)
+        verdicts = await links.record_bulk(
+            statement, task.id, task.campaign_id, campaign.provider, arrays
+        )
         rejected = await repo.items(task, outcome="rejected", after_seq=None, limit=DRY_RUN_LISTED)
     finally:
         await savepoint.rollback()
-    changed, unchanged = verdicts.pop("CHANGED", 0), verdicts.pop("UNCHANGED", 0)
+    changed, unchanged = verdicts.pop(CHANGED, 0), verdicts.pop(UNCHANGED, 0)
     counts = DryRunCounts(
         total=len(items), would_change=changed, unchanged=unchanged, rejected=sum(verdicts.values())
     )
@@ -179,20 +144,27 @@ def check_profile_request(operation: str, body: BulkRequest) -> None:
         )
 
 
-def profile_task(tenant: Tenant, campaign: Campaign, messaging_profile_id: str) -> BulkTask:
+def profile_task(
+    tenant: Tenant, registry: ProviderRegistry, campaign: CampaignCheck, messaging_profile_id: str
+) -> BulkTask:
     """A task the worker delegates to the provider's assignment by messaging profile."""
-    if tenant.mode is not Mode.LIVE or campaign.provider not in PROFILE_PROVIDERS:
-        where = "test mode (the sandbox has no messaging profiles)"
-        if tenant.mode is Mode.LIVE:
-            where = f"a {campaign.provider} campaign"
+    assert campaign.campaign_id is not None and campaign.provider is not None
+    serving = registry.serving(tenant, campaign.provider)
+    if not serving.supports(Capability.ASSIGN_BY_PROFILE):
+        where = (
+            f"a {campaign.provider} campaign"
+            if serving.live
+            else f"test mode (the {serving.name} has no messaging profiles)"
+        )
         raise ValidationFailed(
             details={
-                "messaging_profile_id": "assignment by messaging profile is done by Telnyx, for "
-                f"live Telnyx campaigns; not available for {where}: list the numbers instead"
+                "messaging_profile_id": "assignment by messaging profile is done by the "
+                f"provider, where it offers it; not available for {where}: list the numbers "
+                "instead"
             }
         )
     return BulkTask(
-        campaign_id=campaign.id,
+        campaign_id=campaign.campaign_id,
         operation="attach",
         source="messaging_profile_id",
         total=0,
@@ -207,22 +179,15 @@ async def record_profile_numbers(
 ) -> None:
     """The numbers the provider's assignment by messaging profile linked, recorded as the
     task's items by the same rules as a bulk attach by numbers."""
-    repo = BulkTaskRepository(session, tenant)
-    task = await repo.get(task_id)
+    task = await BulkTaskRepository(session, tenant).get(task_id)
     assert task is not None  # tasks are never deleted
-    campaign = await CampaignRepository(session, tenant).get(task.campaign_id)
-    assert campaign is not None  # nor campaigns
+    links = LinkRepository(session, tenant)
+    campaign = await links.check_campaign(task.campaign_id)
+    assert campaign.provider is not None  # nor campaigns
     arrays = item_arrays("numbers", numbers)
-    await repo.record_items(sql.ATTACH_BY_PROFILE, task, campaign.provider, arrays)
+    await links.record_bulk(ATTACH_BY_PROFILE, task.id, task.campaign_id, campaign.provider, arrays)
     task.total = len(numbers)
     await session.flush()
-
-
-async def get_task(session: AsyncSession, tenant: Tenant, task_id: uuid.UUID | None) -> BulkTask:
-    task = await BulkTaskRepository(session, tenant).get(task_id)
-    if task is None:
-        raise NotFound("bulk task not found")
-    return task
 
 
 async def task_out(repo: BulkTaskRepository, task: BulkTask) -> BulkTaskOut:
@@ -256,5 +221,5 @@ def item_out(row: dict[str, Any]) -> BulkItemOut:
         phone_number_id=row["phone_number_id"],
         outcome=row["outcome"],
         error_code=code,
-        error=row["provider_error"] or (ITEM_ERRORS.get(code) if code else None),
+        error=row["provider_error"] or (item_message(code) if code else None),
     )

@@ -3,19 +3,18 @@ import uuid
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from app.api.auth import AuthContext, authorize
+from app.api.body import body_doc, json_body
+from app.api.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.api.openapi import errors_doc
+from app.api.pagination import PageParams, page_params, paginate
+from app.api.routing import UnitOfWorkRoute, request_session
 from app.campaigns import service
 from app.campaigns.repository import CampaignRepository
 from app.campaigns.schemas import CampaignImport, CampaignOut
-from app.kit.auth import authorize
-from app.kit.body import body_doc, json_body
-from app.kit.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.db.models import Campaign, CampaignStatus
 from app.kit.errors import Conflict, NotFound, ProviderError, ProviderNotConfigured
 from app.kit.ids import parse_id
-from app.kit.openapi import errors_doc
-from app.kit.pagination import PageParams, page_params, paginate
-from app.kit.routing import UnitOfWorkRoute, request_session
-from app.kit.tenancy import AuthContext
-from app.models import Campaign, CampaignStatus
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=UnitOfWorkRoute)
 
@@ -67,10 +66,8 @@ async def list_campaigns(
 async def get_campaign(
     campaign_id: str, request: Request, auth: AuthContext = Depends(authorize("campaigns:read"))
 ) -> Response:
-    campaign = await service.get_campaign(
-        request_session(request), auth.tenant, parse_id(campaign_id)
-    )
-    return ok(CampaignOut.model_validate(campaign))
+    repo = CampaignRepository(request_session(request), auth.tenant)
+    return ok(CampaignOut.model_validate(await repo.get_or_404(parse_id(campaign_id))))
 
 
 @router.post(

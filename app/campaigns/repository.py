@@ -4,22 +4,15 @@ from typing import Any
 from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 
-from app.kit.tenancy import TenantRepository
-from app.models import Brand, Campaign, new_id
+from app.db.models import Brand, Campaign
+from app.db.tenancy import TenantRepository
+from app.kit.ids import new_id
 from providers.base import CampaignInfo
 
 
-class CampaignRepository(TenantRepository):
+class CampaignRepository(TenantRepository[Campaign]):
     model = Campaign
-
-    async def get(self, campaign_id: uuid.UUID | None, *, fresh: bool = False) -> Campaign | None:
-        if campaign_id is None:
-            return None
-        stmt = self.scoped(select(Campaign).where(Campaign.id == campaign_id))
-        if fresh:
-            stmt = stmt.execution_options(populate_existing=True)
-        found: Campaign | None = (await self.session.execute(stmt)).scalar()
-        return found
+    noun = "campaign"
 
     def list_query(self, *, brand_id: uuid.UUID | None, status: str | None) -> Select[Any]:
         stmt = self.scoped(select(Campaign))

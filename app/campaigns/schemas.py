@@ -3,8 +3,8 @@ from datetime import datetime
 
 from pydantic import Field
 
+from app.db.models import CampaignStatus
 from app.kit.schemas import RequestSchema, ResponseSchema
-from app.models import CampaignStatus
 
 
 class CampaignImport(RequestSchema):

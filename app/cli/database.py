@@ -2,9 +2,9 @@
 
 import os
 
-from app.kit.db import async_url
-from app.kit.embedded_pg import start_embedded
-from app.kit.migrations import upgrade
+from app.db.embedded import start_embedded
+from app.db.engine import async_url
+from app.db.migrations import upgrade
 from app.settings import Settings
 
 

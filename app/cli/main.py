@@ -15,20 +15,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cli.bulk import bulk_cli
 from app.cli.database import resolve_database
-from app.keys.service import SCOPES, create_key, parse_scopes, revoke_key
-from app.kit.db import create_engine, create_sessionmaker
-from app.kit.errors import NumlinkError
-from app.kit.logging import configure_logging
-from app.kit.migrations import upgrade
-from app.models import (
+from app.db.engine import create_engine, create_sessionmaker
+from app.db.migrations import upgrade
+from app.db.models import (
     IdempotencyKey,
     Mode,
     ProviderAccount,
     WebhookEndpoint,
     WebhookSigningSecret,
 )
+from app.keys.service import SCOPES, create_key, parse_scopes, revoke_key
+from app.kit.errors import NumlinkError
+from app.kit.logging import configure_logging
 from app.orgs.service import create_org, get_org
 from app.settings import Settings, get_settings
+from providers.catalog import ProviderCatalog, default_catalog
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help="numlink gateway")
 orgs_cli = typer.Typer(no_args_is_help=True, help="Organisations")
@@ -56,14 +57,32 @@ def main() -> None:
     cli()
 
 
+def _problems(exc: ValidationError, env_prefix: str) -> str:
+    return "; ".join(
+        f"{env_prefix}{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+    )
+
+
+def _catalog() -> ProviderCatalog:
+    """The providers, each one's settings read now so a bad one stops start-up clearly."""
+    catalog = default_catalog()
+    for name in catalog.names():
+        try:
+            catalog.settings(name)
+        except ValidationError as exc:
+            descriptor = catalog.get(name)
+            assert descriptor is not None
+            prefix = str(descriptor.settings_model.model_config.get("env_prefix", ""))
+            _fail(f"invalid configuration: {_problems(exc, prefix)}")
+    return catalog
+
+
 def _settings(host: str | None = None, port: int | None = None) -> Settings:
     try:
         settings = get_settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"NUMLINK_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
-        )
-        _fail(f"invalid configuration: {problems}")
+        _fail(f"invalid configuration: {_problems(exc, 'NUMLINK_')}")
+    _catalog()
     if host is not None:
         settings.host = host
     if port is not None:
@@ -78,26 +97,26 @@ def serve(host: HostOpt = None, port: PortOpt = None) -> None:
     settings = _settings(host, port)
     resolve_database(settings, migrate=True)
     _banner(settings)
-    asyncio.run(_serve_all(settings))
+    asyncio.run(_serve_all(settings, _catalog()))
 
 
-async def _serve_all(settings: Settings) -> None:
+async def _serve_all(settings: Settings, catalog: ProviderCatalog) -> None:
     # the server stack is imported only by the commands that serve (keeps `orgs`/`keys` quick)
     import uvicorn
 
-    from app.background import run_background_work
+    from app.jobs.worker import run_worker
     from app.main import create_app
 
     assert settings.database_url
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-    app = create_app(settings, engine)
+    app = create_app(settings, engine, catalog)
     server = uvicorn.Server(
         uvicorn.Config(
             app, host=settings.host, port=settings.port, log_config=None, access_log=False
         )
     )
     stop = asyncio.Event()
-    worker = asyncio.create_task(run_background_work(engine, settings, stop))
+    worker = asyncio.create_task(run_worker(engine, settings, stop, catalog))
     try:
         await server.serve()
     finally:
@@ -128,11 +147,11 @@ def worker() -> None:
     """The worker only: propagation and status webhooks (run several to scale out)."""
     settings = _settings()
     resolve_database(settings, migrate=False)
-    asyncio.run(_run_worker(settings))
+    asyncio.run(_run_worker(settings, _catalog()))
 
 
-async def _run_worker(settings: Settings) -> None:
-    from app.background import run_background_work
+async def _run_worker(settings: Settings, catalog: ProviderCatalog) -> None:
+    from app.jobs.worker import run_worker
 
     assert settings.database_url
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -141,7 +160,7 @@ async def _run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await run_background_work(engine, settings, stop)
+        await run_worker(engine, settings, stop, catalog)
     finally:
         await engine.dispose()
 

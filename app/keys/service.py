@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api.auth import AuthContext
+from app.db.models import ApiKey, Mode
+from app.db.tenancy import Tenant
 from app.keys.repository import ApiKeyRepository
 from app.kit.errors import NotFound, Unauthorized, ValidationFailed
-from app.kit.tenancy import AuthContext, Tenant
-from app.models import ApiKey, Mode
 
 SCOPES: tuple[str, ...] = (
     "numbers:read",

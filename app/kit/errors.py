@@ -1,4 +1,4 @@
-"""One exception hierarchy; ``app.kit.handlers`` maps it to the error envelope."""
+"""One exception hierarchy; ``app.api.handlers`` maps it to the error envelope."""
 
 from collections.abc import Mapping
 

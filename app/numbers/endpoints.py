@@ -3,27 +3,17 @@ import uuid
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from app.kit.auth import authorize
-from app.kit.body import body_doc, json_body
-from app.kit.envelope import Envelope, ListEnvelope, ok, ok_list, ok_row
-from app.kit.errors import (
-    BrandNotVerified,
-    CampaignNotActive,
-    Conflict,
-    NotFound,
-    NumberNotAssigned,
-    NumberNotEligible,
-    ProviderError,
-    ProviderMismatch,
-    ProviderNotConfigured,
-)
+from app.api.auth import AuthContext, authorize
+from app.api.body import body_doc, json_body
+from app.api.envelope import Envelope, ListEnvelope, ok, ok_list, ok_row
+from app.api.openapi import errors_doc
+from app.api.pagination import PageParams, page_params, paginate
+from app.api.routing import SingleStatementRoute, UnitOfWorkRoute, request_session
+from app.db.models import PhoneNumber
+from app.kit.errors import Conflict, NotFound, ProviderError, ProviderNotConfigured
 from app.kit.ids import parse_id
-from app.kit.openapi import errors_doc
-from app.kit.pagination import PageParams, page_params, paginate
-from app.kit.providers import ProviderName
-from app.kit.routing import SingleStatementRoute, UnitOfWorkRoute, request_session
-from app.kit.tenancy import AuthContext
-from app.models import PhoneNumber
+from app.links import service as links
+from app.links.rules import ATTACH_ERRORS
 from app.numbers import service
 from app.numbers.repository import PhoneNumberRepository
 from app.numbers.schemas import (
@@ -39,16 +29,6 @@ router = APIRouter(prefix="/v1/phone-numbers", tags=["phone numbers"], route_cla
 # attach and detach write with one statement each (see SingleStatementRoute)
 link_router = APIRouter(
     prefix="/v1/phone-numbers", tags=["phone numbers"], route_class=SingleStatementRoute
-)
-
-ATTACH_ERRORS = (
-    NotFound,
-    ProviderNotConfigured,
-    CampaignNotActive,
-    BrandNotVerified,
-    NumberNotAssigned,
-    ProviderMismatch,
-    NumberNotEligible,
 )
 
 
@@ -85,8 +65,10 @@ async def list_numbers(
     campaign_id: uuid.UUID | None = Query(None),
     number_type: NumberType | None = Query(None),
     carrier_line_option_status: LineStatusName | None = Query(None),
-    provider: ProviderName | None = Query(None),
+    provider: str | None = Query(None, max_length=32, description="A provider name."),
 ) -> Response:
+    if provider is not None:
+        request.app.state.providers.descriptor(provider)  # 422 for an unknown name
     repo = PhoneNumberRepository(request_session(request), auth.tenant)
     stmt = repo.list_query(
         campaign_id=campaign_id,
@@ -107,8 +89,8 @@ async def list_numbers(
 async def get_number(
     number_id: str, request: Request, auth: AuthContext = Depends(authorize("numbers:read"))
 ) -> Response:
-    number = await service.get_number(request_session(request), auth.tenant, parse_id(number_id))
-    return ok(NumberOut.model_validate(number))
+    repo = PhoneNumberRepository(request_session(request), auth.tenant)
+    return ok(NumberOut.model_validate(await repo.get_or_404(parse_id(number_id))))
 
 
 @router.patch(
@@ -149,7 +131,7 @@ async def attach_campaign(
     auth: AuthContext = Depends(authorize("numbers:write")),
     body: AttachCampaign = Depends(json_body(AttachCampaign)),
 ) -> Response:
-    row = await service.attach_campaign(
+    row = await links.attach_campaign(
         request_session(request),
         auth.tenant,
         request.app.state.providers,
@@ -168,5 +150,5 @@ async def attach_campaign(
 async def detach_campaign(
     number_id: str, request: Request, auth: AuthContext = Depends(authorize("numbers:write"))
 ) -> Response:
-    row = await service.detach_campaign(request_session(request), auth.tenant, parse_id(number_id))
+    row = await links.detach_campaign(request_session(request), auth.tenant, parse_id(number_id))
     return ok_row(NumberOut, row)

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field
 
 from app.kit.phone import NUMBER_TYPES
-from app.kit.providers import ProviderName
 from app.kit.schemas import RequestSchema, ResponseSchema
+from app.provider_accounts.schemas import ProviderName
 
 LineStatusName = Literal["pending", "propagated", "failed"]
 NumberType = Literal[NUMBER_TYPES]  # type: ignore[valid-type]

@@ -1,6 +1,6 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Org
+from app.db.models import Org
 
 
 class OrgRepository:

@@ -2,8 +2,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.models import Org
 from app.kit.errors import NotFound, ValidationFailed
-from app.models import Org
 from app.orgs.repository import OrgRepository
 
 

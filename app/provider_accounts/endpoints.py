@@ -1,27 +1,48 @@
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from app.kit.auth import authorize
-from app.kit.body import body_doc, json_body
-from app.kit.envelope import Envelope, ListEnvelope, ListMeta, ok, ok_list
+from app.api.auth import AuthContext, authorize
+from app.api.body import json_body
+from app.api.envelope import Envelope, ListEnvelope, ListMeta, ok, ok_list
+from app.api.openapi import errors_doc
+from app.api.routing import UnitOfWorkRoute, request_session
 from app.kit.errors import NotFound
-from app.kit.openapi import errors_doc
-from app.kit.routing import UnitOfWorkRoute, request_session
-from app.kit.tenancy import AuthContext
 from app.provider_accounts import service
 from app.provider_accounts.repository import ProviderAccountRepository
 from app.provider_accounts.schemas import ProviderAccountOut, ProviderAccountSet
+from providers.catalog import DESCRIPTORS
 
 router = APIRouter(
     prefix="/v1/provider-accounts", tags=["provider accounts"], route_class=UnitOfWorkRoute
 )
 
 
+def _account_body_doc() -> dict[str, Any]:
+    """One schema per provider with accounts: its credentials and the optional rate."""
+    variants = []
+    for descriptor in DESCRIPTORS:
+        if descriptor.credentials_model is None:
+            continue
+        schema = descriptor.credentials_model.model_json_schema()
+        schema["title"] = f"{descriptor.name} account"
+        schema["properties"]["rate_per_s"] = {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 10_000,
+            "description": "Requests per second to this provider, shared by all workers.",
+        }
+        variants.append(schema)
+    content = {"application/json": {"schema": {"oneOf": variants}}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
 @router.put(
     "/{provider}",
     response_model=Envelope[ProviderAccountOut],
     responses=errors_doc(write=True),
-    openapi_extra=body_doc(ProviderAccountSet),
+    openapi_extra=_account_body_doc(),
     summary="Set the org's credentials at a provider (live mode)",
 )
 async def put_provider_account(
@@ -30,11 +51,13 @@ async def put_provider_account(
     auth: AuthContext = Depends(authorize("providers:write")),
     body: ProviderAccountSet = Depends(json_body(ProviderAccountSet)),
 ) -> Response:
+    state = request.app.state
+    catalog = state.providers.catalog
     account = await service.put_account(
-        request_session(request), auth.tenant, request.app.state.secret_box, provider, body
+        request_session(request), auth.tenant, state.secret_box, catalog, provider, body
     )
-    request.app.state.providers.forget(auth.tenant)
-    return ok(service.account_out(account, request.app.state.settings))
+    state.providers.forget(auth.tenant)
+    return ok(service.account_out(account, state.settings, catalog))
 
 
 @router.get(
@@ -48,8 +71,11 @@ async def list_provider_accounts(
 ) -> Response:
     repo = ProviderAccountRepository(request_session(request), auth.tenant)
     rows = (await repo.session.execute(repo.list_query())).scalars().all()
-    settings = request.app.state.settings
-    items = [service.account_out(r, settings) for r in sorted(rows, key=lambda r: r.provider)]
+    state = request.app.state
+    items = [
+        service.account_out(r, state.settings, state.providers.catalog)
+        for r in sorted(rows, key=lambda r: r.provider)
+    ]
     return ok_list(list(items), ListMeta(total=len(items), limit=len(items), next_cursor=None))
 
 
@@ -62,8 +88,10 @@ async def list_provider_accounts(
 async def get_provider_account(
     provider: str, request: Request, auth: AuthContext = Depends(authorize("providers:read"))
 ) -> Response:
-    account = await service.get_account(request_session(request), auth.tenant, provider)
-    return ok(service.account_out(account, request.app.state.settings))
+    state = request.app.state
+    catalog = state.providers.catalog
+    account = await service.get_account(request_session(request), auth.tenant, catalog, provider)
+    return ok(service.account_out(account, state.settings, catalog))
 
 
 @router.delete(
@@ -75,6 +103,9 @@ async def get_provider_account(
 async def delete_provider_account(
     provider: str, request: Request, auth: AuthContext = Depends(authorize("providers:write"))
 ) -> Response:
-    await service.remove_account(request_session(request), auth.tenant, provider)
-    request.app.state.providers.forget(auth.tenant)
+    state = request.app.state
+    await service.remove_account(
+        request_session(request), auth.tenant, state.providers.catalog, provider
+    )
+    state.providers.forget(auth.tenant)
     return Response(status_code=204)

@@ -4,14 +4,15 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from app.kit.tenancy import TenantRepository
-from app.models import ProviderAccount, new_id
+from app.db.models import ProviderAccount
+from app.db.tenancy import TenantRepository
+from app.kit.ids import new_id
 
 
-class ProviderAccountRepository(TenantRepository):
+class ProviderAccountRepository(TenantRepository[ProviderAccount]):
     model = ProviderAccount
 
-    async def get(self, provider: str) -> ProviderAccount | None:
+    async def get_by_provider(self, provider: str) -> ProviderAccount | None:
         stmt = self.scoped(select(ProviderAccount).where(ProviderAccount.provider == provider))
         found: ProviderAccount | None = (await self.session.execute(stmt)).scalar()
         return found

@@ -1,19 +1,46 @@
 from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, ValidationInfo
+from pydantic.functional_validators import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from app.kit.schemas import RequestSchema, ResponseSchema
+from providers.catalog import DESCRIPTORS
+
+# What the docs show; requests are checked against the running gateway's own catalog, which
+# the body parser passes as validation context (``providers``).
+DOCUMENTED_PROVIDERS = [d.name for d in DESCRIPTORS]
+
+
+def _known_provider(value: str, info: ValidationInfo) -> str:
+    known: tuple[str, ...] = (info.context or {}).get("providers", ())
+    if value not in known:
+        raise PydanticCustomError(
+            "unknown_provider",
+            "unknown provider '{name}'; one of {known}",
+            {"name": value, "known": ", ".join(known)},
+        )
+    return value
+
+
+ProviderName = Annotated[
+    str,
+    Field(max_length=32, json_schema_extra={"enum": DOCUMENTED_PROVIDERS}),
+    AfterValidator(_known_provider),
+]
 
 
 class ProviderAccountSet(RequestSchema):
-    """Telnyx: ``api_key`` and ``public_key`` (the Ed25519 key that signs its webhooks, from
-    the Mission Control portal). Plivo: ``auth_id`` and ``auth_token``."""
+    """The provider's credentials (its own fields, see docs/providers.md) and an optional
+    request rate; the credentials are checked against the provider's schema."""
 
-    api_key: str | None = Field(default=None, min_length=8, max_length=512)
-    public_key: str | None = Field(default=None, min_length=40, max_length=64)
-    auth_id: str | None = Field(default=None, min_length=4, max_length=64)
-    auth_token: str | None = Field(default=None, min_length=8, max_length=512)
+    model_config = ConfigDict(extra="allow", strict=True)
+
     rate_per_s: float | None = Field(default=None, gt=0, le=10_000)
+
+    def credentials(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
 
 
 class ProviderAccountOut(ResponseSchema):

@@ -1,10 +1,10 @@
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.kit.envelope import Envelope, ok
+from app.api.envelope import Envelope, ok
+from app.api.openapi import errors_doc
+from app.api.routing import UnitOfWorkRoute, request_session
 from app.kit.errors import NotFound, Unauthorized, ValidationFailed
-from app.kit.openapi import errors_doc
-from app.kit.routing import UnitOfWorkRoute, request_session
 from app.provider_webhooks import service
 from app.provider_webhooks.schemas import WebhookReceipt
 
@@ -13,24 +13,21 @@ router = APIRouter(prefix="/v1/providers", tags=["provider webhooks"], route_cla
 
 EVENT_BODY_DOC = {
     "required": True,
-    "description": "The provider's event exactly as sent; the raw bytes are what is verified.",
+    "description": "The provider's event exactly as sent (its own format, JSON or form-encoded);"
+    " the raw bytes are what the signature is checked against.",
     "content": {
         "application/json": {
             "schema": {
                 "type": "object",
-                "description": "Telnyx: {data: {event_type, id, occurred_at, payload}}",
+                "description": "An event as the provider sends it (e.g. {data: {event_type, …}})",
                 "properties": {"data": {"type": "object"}},
             }
         },
         "application/x-www-form-urlencoded": {
             "schema": {
                 "type": "object",
-                "description": "Plivo number-linking status callback",
-                "properties": {
-                    "number": {"type": "string"},
-                    "status": {"type": "string"},
-                    "campaign_id": {"type": "string"},
-                },
+                "description": "A status callback as the provider sends it",
+                "properties": {"number": {"type": "string"}, "status": {"type": "string"}},
             }
         },
     },
@@ -41,11 +38,11 @@ EVENT_BODY_DOC = {
     "/{provider}/webhooks/{token}",
     response_model=Envelope[WebhookReceipt],
     responses=errors_doc(Unauthorized, NotFound, ValidationFailed),
-    summary="Status events from Telnyx or Plivo (signature-verified, no API key)",
+    summary="Events from a provider (signature-verified, no API key)",
     openapi_extra={"requestBody": EVENT_BODY_DOC},
 )
 async def receive_provider_webhook(provider: str, token: str, request: Request) -> Response:
-    hook = service.InboundWebhook(
+    received = service.ReceivedRequest(
         provider=provider,
         token=token,
         query=request.url.query,
@@ -54,6 +51,10 @@ async def receive_provider_webhook(provider: str, token: str, request: Request) 
     )
     state = request.app.state
     receipt = await service.receive_webhook(
-        request_session(request), state.settings, state.secret_box, hook
+        request_session(request),
+        state.settings,
+        state.secret_box,
+        state.providers.catalog,
+        received,
     )
     return ok(receipt)

@@ -5,16 +5,15 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from app.api.auth import AuthContext, authorize
+from app.api.body import body_doc, json_body
+from app.api.envelope import Envelope, ok
+from app.api.openapi import errors_doc
+from app.api.routing import UnitOfWorkRoute, request_session
 from app.brands.schemas import BrandOut
 from app.campaigns.schemas import CampaignOut
-from app.kit.auth import authorize
-from app.kit.body import body_doc, json_body
-from app.kit.envelope import Envelope, ok
 from app.kit.errors import Conflict, NotFound
 from app.kit.ids import parse_id
-from app.kit.openapi import errors_doc
-from app.kit.routing import UnitOfWorkRoute, request_session
-from app.kit.tenancy import AuthContext
 from app.numbers.schemas import NumberOut
 from app.test_helpers import service
 from app.test_helpers.schemas import (

@@ -2,8 +2,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from app.db.models import CampaignStatus, IdentityStatus
 from app.kit.schemas import RequestSchema
-from app.models import CampaignStatus, IdentityStatus
 
 
 class SetIdentityStatus(RequestSchema):

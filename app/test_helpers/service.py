@@ -6,16 +6,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.brands.repository import BrandRepository
-from app.brands.service import get_brand
 from app.campaigns.repository import CampaignRepository
-from app.campaigns.service import get_campaign
+from app.db.models import Brand, Campaign, Mode, PhoneNumber
+from app.db.tenancy import Tenant
 from app.kit.errors import Conflict, NotFound
-from app.kit.providers import ProviderRegistry
-from app.kit.tenancy import Tenant
-from app.models import Brand, Campaign, Mode, PhoneNumber
 from app.numbers.repository import PhoneNumberRepository
-from app.numbers.service import get_number
+from app.provider_accounts.registry import ProviderRegistry
 from app.test_helpers.schemas import CarrierOutcome
+from providers.base import CarrierSimulator
 
 DEFAULT_FAILURE = "carrier rejected the link (test helper)"
 
@@ -28,22 +26,23 @@ def require_test_mode(tenant: Tenant) -> None:
 async def set_identity_status(
     session: AsyncSession, tenant: Tenant, brand_id: uuid.UUID | None, identity_status: str
 ) -> Brand:
-    brand = await get_brand(session, tenant, brand_id)
-    return await BrandRepository(session, tenant).set_identity_status(brand, identity_status)
+    repo = BrandRepository(session, tenant)
+    return await repo.set_identity_status(await repo.get_or_404(brand_id), identity_status)
 
 
 async def set_campaign_status(
     session: AsyncSession, tenant: Tenant, campaign_id: uuid.UUID | None, status: str
 ) -> Campaign:
-    campaign = await get_campaign(session, tenant, campaign_id)
-    return await CampaignRepository(session, tenant).set_status(campaign, status)
+    repo = CampaignRepository(session, tenant)
+    return await repo.set_status(await repo.get_or_404(campaign_id), status)
 
 
 async def set_assignment(
     session: AsyncSession, tenant: Tenant, number_id: uuid.UUID | None, assigned: bool
 ) -> PhoneNumber:
-    number = await get_number(session, tenant, number_id)
-    await PhoneNumberRepository(session, tenant).update_fields(number.id, {"assigned": assigned})
+    repo = PhoneNumberRepository(session, tenant)
+    number = await repo.get_or_404(number_id)
+    await repo.update_fields(number.id, {"assigned": assigned})
     await session.refresh(number)
     return number
 
@@ -57,7 +56,7 @@ async def settle_propagation(
 ) -> PhoneNumber:
     """Settle a pending link now, at the sandbox and on the row, as a carrier webhook would."""
     repo = PhoneNumberRepository(session, tenant)
-    number = await get_number(session, tenant, number_id)
+    number = await repo.get_or_404(number_id)
     if number.carrier_line_option_status != "pending":
         raise Conflict("the number has no propagation in progress")
     desired_ref = None
@@ -69,9 +68,9 @@ async def settle_propagation(
         ).scalar_one()
     failed = body.outcome == "failed"
     reason: str | None = (body.reason or DEFAULT_FAILURE) if failed else None
-    await registry.sandbox(tenant, number.provider).force_outcome(
-        number.number, desired_ref, reason
-    )
+    provider = registry.stand_in(tenant, number.provider)
+    assert isinstance(provider, CarrierSimulator)  # the test-mode provider plays the carriers
+    await provider.settle_now(number.number, desired_ref, reason)
     # A failed unlink leaves the old link in place; a failed link leaves none.
     linked = (
         (number.linked_campaign_ref if desired_ref is None else None) if failed else desired_ref

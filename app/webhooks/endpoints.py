@@ -3,16 +3,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from app.kit.auth import authorize
-from app.kit.body import body_doc, json_body
-from app.kit.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.api.auth import AuthContext, authorize
+from app.api.body import body_doc, json_body
+from app.api.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.api.openapi import errors_doc
+from app.api.pagination import PageParams, page_params, paginate
+from app.api.routing import UnitOfWorkRoute, request_session
+from app.db.models import WebhookEndpoint
 from app.kit.errors import Conflict, NotFound
 from app.kit.ids import parse_id
-from app.kit.openapi import errors_doc
-from app.kit.pagination import PageParams, page_params, paginate
-from app.kit.routing import UnitOfWorkRoute, request_session
-from app.kit.tenancy import AuthContext
-from app.models import WebhookEndpoint
 from app.webhooks import service
 from app.webhooks.repository import EndpointRepository
 from app.webhooks.schemas import (
@@ -94,10 +93,8 @@ async def list_endpoints(
 async def get_endpoint(
     endpoint_id: str, request: Request, auth: AuthContext = Depends(authorize("webhooks:read"))
 ) -> Response:
-    endpoint = await service.get_endpoint(
-        request_session(request), auth.tenant, parse_id(endpoint_id)
-    )
-    return ok(EndpointOut.model_validate(endpoint))
+    repo = EndpointRepository(request_session(request), auth.tenant)
+    return ok(EndpointOut.model_validate(await repo.get_or_404(parse_id(endpoint_id))))
 
 
 @router.delete(

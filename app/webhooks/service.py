@@ -5,10 +5,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.errors import Conflict, NotFound, ValidationFailed
+from app.db.models import WebhookEndpoint, WebhookSigningSecret
+from app.db.tenancy import Tenant
+from app.kit.errors import Conflict, ValidationFailed
 from app.kit.secrets import SecretBox
-from app.kit.tenancy import Tenant
-from app.models import WebhookEndpoint, WebhookSigningSecret
 from app.settings import Settings
 from app.webhooks import repository, targets
 from app.webhooks.repository import EndpointRepository
@@ -38,21 +38,12 @@ async def create_endpoint(
     return await EndpointRepository(session, tenant).add(endpoint), secret
 
 
-async def get_endpoint(
-    session: AsyncSession, tenant: Tenant, endpoint_id: uuid.UUID | None
-) -> WebhookEndpoint:
-    endpoint = await EndpointRepository(session, tenant).get(endpoint_id)
-    if endpoint is None:
-        raise NotFound("webhook endpoint not found")
-    return endpoint
-
-
 async def disable_endpoint(
     session: AsyncSession, tenant: Tenant, endpoint_id: uuid.UUID | None
 ) -> WebhookEndpoint:
     """Idempotent: a disabled endpoint keeps its first ``disabled_at``."""
-    endpoint = await get_endpoint(session, tenant, endpoint_id)
-    return await EndpointRepository(session, tenant).disable(endpoint)
+    repo = EndpointRepository(session, tenant)
+    return await repo.disable(await repo.get_or_404(endpoint_id))
 
 
 async def rotate_secret(
@@ -63,11 +54,12 @@ async def rotate_secret(
     secret: str | None,
 ) -> tuple[WebhookEndpoint, str]:
     """Replaces the secret at once: later attempts, retries included, use the new one."""
-    endpoint = await get_endpoint(session, tenant, endpoint_id)
+    repo = EndpointRepository(session, tenant)
+    endpoint = await repo.get_or_404(endpoint_id)
     if endpoint.disabled_at is not None:
         raise Conflict("webhook endpoint is disabled")
     secret = secret or new_secret()
-    endpoint = await EndpointRepository(session, tenant).set_secret(endpoint, box.seal(secret))
+    endpoint = await repo.set_secret(endpoint, box.seal(secret))
     return endpoint, secret
 
 

@@ -10,7 +10,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from app.models import Mode
+from app.db.models import Mode
 from app.settings import Settings
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address

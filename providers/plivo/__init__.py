@@ -1,8 +1,92 @@
-from providers.plivo.adapter import PlivoProvider
+"""Plivo: 10DLC number links per campaign, batched; V3/V2-signed status callbacks."""
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import SettingsConfigDict
+
+from providers.base import Provider
+from providers.descriptor import (
+    AdapterContext,
+    Capability,
+    HttpProviderSettings,
+    InboundWebhook,
+    ProviderDescriptor,
+    WebhookHandler,
+)
+from providers.events import ProviderEvent
+from providers.plivo.adapter import DEFAULT_BASE_URL, PlivoProvider
 from providers.plivo.signature import (
     parse_plivo_event,
     verify_plivo_request,
     verify_plivo_signature,
 )
 
-__all__ = ["PlivoProvider", "parse_plivo_event", "verify_plivo_request", "verify_plivo_signature"]
+
+class PlivoSettings(HttpProviderSettings):
+    model_config = SettingsConfigDict(env_prefix="NUMLINK_PLIVO_", extra="ignore")
+
+    base_url: str = DEFAULT_BASE_URL
+    rate_per_s: float = Field(default=60.0, gt=0)  # Plivo documents 300 requests / 5 s
+    auth_id: str | None = None  # platform-wide default account
+    auth_token: str | None = None
+
+    def platform_credentials(self) -> dict[str, str] | None:
+        if not (self.auth_id and self.auth_token):
+            return None
+        return {"auth_id": self.auth_id, "auth_token": self.auth_token}
+
+
+class PlivoCredentials(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    auth_id: str = Field(min_length=4, max_length=64)
+    auth_token: str = Field(min_length=8, max_length=512)
+
+
+def build(context: AdapterContext) -> Provider:
+    settings = context.settings
+    assert isinstance(settings, PlivoSettings)
+    return PlivoProvider(
+        context.client(),
+        context.credentials["auth_id"],
+        context.credentials["auth_token"],
+        settings.base_url,
+        callback_url=context.webhook_url,
+    )
+
+
+def verify(hook: InboundWebhook, credentials: Mapping[str, str]) -> None:
+    # Plivo signs the URL it was given: ours as configured, not as a proxy rewrote it
+    verify_plivo_request("POST", hook.url, hook.headers, hook.body, credentials["auth_token"])
+
+
+def parse(hook: InboundWebhook) -> list[ProviderEvent]:
+    return parse_plivo_event(hook.body, hook.headers.get("content-type", ""))
+
+
+def hint(credentials: Mapping[str, str]) -> str:
+    return credentials["auth_id"]
+
+
+DESCRIPTOR = ProviderDescriptor(
+    name="plivo",
+    live=True,
+    settings_model=PlivoSettings,
+    build=build,
+    capabilities=frozenset({Capability.BATCH_LINK}),
+    credentials_model=PlivoCredentials,
+    credentials_hint=hint,
+    webhooks=WebhookHandler(verify=verify, parse=parse),
+    summary="Plivo 10DLC: numbers linked per campaign, many per call.",
+)
+
+__all__ = [
+    "DESCRIPTOR",
+    "PlivoCredentials",
+    "PlivoProvider",
+    "PlivoSettings",
+    "parse_plivo_event",
+    "verify_plivo_request",
+    "verify_plivo_signature",
+]

@@ -1,3 +1,40 @@
+"""The sandbox provider: serves every provider name in test mode."""
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from providers.base import Provider
+from providers.descriptor import AdapterContext, Capability, ProviderDescriptor, ProviderSettings
 from providers.sandbox.provider import SandboxProvider
 
-__all__ = ["SandboxProvider"]
+
+class SandboxSettings(ProviderSettings):
+    model_config = SettingsConfigDict(env_prefix="NUMLINK_SANDBOX_", extra="ignore")
+
+    delay_s: float = Field(default=2.0, ge=0)  # a link or unlink settles this long after
+    failure_rate: float = Field(default=0.0, ge=0, le=1)  # share of links the carrier rejects
+
+
+def build(context: AdapterContext) -> Provider:
+    settings = context.settings
+    assert isinstance(settings, SandboxSettings)
+    if context.ledger is None:
+        raise RuntimeError("the sandbox keeps its links in the gateway's ledger")
+    return SandboxProvider(
+        context.ledger,
+        name=context.name,
+        delay_s=settings.delay_s,
+        failure_rate=settings.failure_rate,
+    )
+
+
+DESCRIPTOR = ProviderDescriptor(
+    name="sandbox",
+    live=False,
+    settings_model=SandboxSettings,
+    build=build,
+    capabilities=frozenset({Capability.BATCH_LINK, Capability.MOVE}),
+    summary="Built-in test-mode provider: asynchronous links that settle after a delay.",
+)
+
+__all__ = ["DESCRIPTOR", "SandboxProvider", "SandboxSettings"]

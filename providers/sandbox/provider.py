@@ -1,22 +1,15 @@
 """The built-in sandbox: a provider that behaves like a real one, asynchronously.
 
-Its state lives in its own table (``sandbox_links``) so every worker process sees the same
-provider, as they would a real one. A link or unlink is accepted at once and settles
+Its state is kept through the gateway's ``LinkLedger`` (a table), so every worker process sees
+the same provider, as they would a real one. A link or unlink is accepted at once and settles
 ``delay_s`` later, failing with probability ``failure_rate``. Brands, campaigns and numbers
 read from it are on the happy path; test helpers set any other state on numlink's side.
 """
 
 import hashlib
 import random
-import uuid
 from collections.abc import Sequence
-from datetime import timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert
-
-from app.kit.db import SessionMaker
-from app.models import SandboxLink
 from providers.base import (
     BrandInfo,
     CampaignInfo,
@@ -25,6 +18,7 @@ from providers.base import (
     NumberInfo,
     ProviderRejectedError,
 )
+from providers.descriptor import LedgerEntry, LinkLedger
 
 LINKING, UNLINKING = "linking", "unlinking"
 SUCCESS, FAILURE = "success", "failure"
@@ -35,18 +29,11 @@ class SandboxProvider:
     link_batch_size = 1000
 
     def __init__(
-        self,
-        sessions: SessionMaker,
-        org_id: uuid.UUID,
-        *,
-        name: str = "sandbox",
-        delay_s: float = 2.0,
-        failure_rate: float = 0.0,
+        self, ledger: LinkLedger, *, name: str = "sandbox", delay_s: float, failure_rate: float
     ) -> None:
         self.name = name
-        self._sessions = sessions
-        self._org_id = org_id
-        self._delay = timedelta(seconds=delay_s)
+        self._ledger = ledger
+        self._delay_s = delay_s
         self._failure_rate = failure_rate
 
     async def link(self, number: str, campaign_ref: str) -> None:
@@ -63,43 +50,27 @@ class SandboxProvider:
         await self._start([number], campaign_ref, UNLINKING)
 
     async def _start(self, numbers: Sequence[str], campaign_ref: str, state: str) -> None:
-        rows = []
+        entries = []
         for number in dict.fromkeys(numbers):
             failing = self._failure_rate > 0 and random.random() < self._failure_rate
-            rows.append(
-                {
-                    "org_id": self._org_id,
-                    "number": number,
-                    "campaign_ref": campaign_ref,
-                    "state": state,
-                    "outcome": FAILURE if failing else SUCCESS,
-                    "reason": SIMULATED_REJECTION if failing else None,
-                    "ready_at": func.clock_timestamp() + self._delay,
-                    "updated_at": func.clock_timestamp(),
-                }
+            entries.append(
+                LedgerEntry(
+                    number=number,
+                    campaign_ref=campaign_ref,
+                    state=state,
+                    outcome=FAILURE if failing else SUCCESS,
+                    reason=SIMULATED_REJECTION if failing else None,
+                )
             )
-        stmt = insert(SandboxLink).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[SandboxLink.org_id, SandboxLink.number],
-            set_={k: stmt.excluded[k] for k in rows[0] if k not in ("org_id", "number")},
-        )
-        async with self._sessions.begin() as session:
-            await session.execute(stmt)
+        await self._ledger.record(entries, self._delay_s)
 
     async def get_link_status(self, number: str, campaign_ref: str | None = None) -> LinkStatus:
-        async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(SandboxLink, SandboxLink.ready_at <= func.clock_timestamp()).where(
-                        SandboxLink.org_id == self._org_id, SandboxLink.number == number
-                    )
-                )
-            ).one_or_none()
-        if row is None:
+        found = await self._ledger.read(number)
+        if found is None:
             return LinkStatus(LinkState.UNLINKED)
-        link, settled = row
+        link = found.entry
         target = link.campaign_ref if link.state == LINKING else None
-        if not settled:
+        if not found.settled:
             return LinkStatus(LinkState.PENDING, target)
         if link.outcome == FAILURE:
             return LinkStatus(LinkState.FAILED, target, link.reason)
@@ -107,35 +78,18 @@ class SandboxProvider:
             return LinkStatus(LinkState.UNLINKED)
         return LinkStatus(LinkState.LINKED, link.campaign_ref)
 
-    async def force_outcome(
-        self, number: str, campaign_ref: str | None, reason: str | None
-    ) -> None:
-        """Settle the number's link now (test helper): success when ``reason`` is None."""
-        async with self._sessions.begin() as session:
-            if campaign_ref is None and reason is None:
-                await session.execute(
-                    delete(SandboxLink).where(
-                        SandboxLink.org_id == self._org_id, SandboxLink.number == number
-                    )
-                )
-                return
-            values = {
-                "org_id": self._org_id,
-                "number": number,
-                "campaign_ref": campaign_ref,
-                "state": LINKING if campaign_ref else UNLINKING,
-                "ready_at": func.clock_timestamp(),
-                "outcome": FAILURE if reason else SUCCESS,
-                "reason": reason,
-                "updated_at": func.clock_timestamp(),
-            }
-            stmt = insert(SandboxLink).values(values)
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[SandboxLink.org_id, SandboxLink.number],
-                    set_={k: stmt.excluded[k] for k in values if k not in ("org_id", "number")},
-                )
-            )
+    async def settle_now(self, number: str, campaign_ref: str | None, reason: str | None) -> None:
+        if campaign_ref is None and reason is None:
+            await self._ledger.forget(number)
+            return
+        entry = LedgerEntry(
+            number=number,
+            campaign_ref=campaign_ref,
+            state=LINKING if campaign_ref else UNLINKING,
+            outcome=FAILURE if reason else SUCCESS,
+            reason=reason,
+        )
+        await self._ledger.record([entry], 0.0)
 
     async def get_brand(self, provider_brand_id: str) -> BrandInfo:
         _require_ref(provider_brand_id, "brand")

@@ -1,3 +1,111 @@
-from providers.telnyx.adapter import TelnyxProvider
+"""Telnyx: 10DLC number assignments over its REST API; Ed25519-signed webhooks."""
 
-__all__ = ["TelnyxProvider"]
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from providers.base import Provider
+from providers.descriptor import (
+    AdapterContext,
+    Capability,
+    HttpProviderSettings,
+    InboundWebhook,
+    ProviderDescriptor,
+    WebhookHandler,
+)
+from providers.events import ProviderEvent, WebhookSignatureError
+from providers.telnyx.adapter import DEFAULT_BASE_URL, TelnyxProvider
+from providers.telnyx.webhooks import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    is_public_key,
+    parse_telnyx_event,
+    verify_telnyx_webhook,
+)
+
+PUBLIC_KEY_PROBLEM = "must be the base64 Ed25519 public key from Telnyx (32 bytes)"
+
+
+class TelnyxSettings(HttpProviderSettings):
+    model_config = SettingsConfigDict(env_prefix="NUMLINK_TELNYX_", extra="ignore")
+
+    base_url: str = DEFAULT_BASE_URL
+    # Telnyx publishes no 10DLC rate limit; 20 requests/s has been safe
+    rate_per_s: float = Field(default=20.0, gt=0)
+    api_key: str | None = None  # platform-wide default account
+    public_key: str | None = None
+
+    @field_validator("public_key")
+    @classmethod
+    def _public_key(cls, value: str | None) -> str | None:
+        # checked at start-up: a bad key would otherwise fail every inbound webhook
+        if value is not None and not is_public_key(value):
+            raise ValueError(PUBLIC_KEY_PROBLEM)
+        return value
+
+    def platform_credentials(self) -> dict[str, str] | None:
+        if not self.api_key:
+            return None
+        credentials = {"api_key": self.api_key}
+        if self.public_key:
+            credentials["public_key"] = self.public_key
+        return credentials
+
+
+class TelnyxCredentials(BaseModel):
+    """``public_key`` is the Ed25519 key that signs Telnyx's webhooks (Mission Control
+    portal); without it inbound webhooks are refused and polling alone follows the links."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    api_key: str = Field(min_length=8, max_length=512)
+    public_key: str | None = Field(default=None, min_length=40, max_length=64)
+
+    @field_validator("public_key")
+    @classmethod
+    def _public_key(cls, value: str | None) -> str | None:
+        if value is not None and not is_public_key(value):
+            raise ValueError("must be the base64 Ed25519 public key (32 bytes)")
+        return value
+
+
+def build(context: AdapterContext) -> Provider:
+    settings = context.settings
+    assert isinstance(settings, TelnyxSettings)
+    return TelnyxProvider(context.client(), context.credentials["api_key"], settings.base_url)
+
+
+def verify(hook: InboundWebhook, credentials: Mapping[str, str]) -> None:
+    public_key = credentials.get("public_key")
+    if not public_key:
+        raise WebhookSignatureError("no Telnyx public key is set on this account")
+    verify_telnyx_webhook(
+        hook.body,
+        hook.headers.get(SIGNATURE_HEADER),
+        hook.headers.get(TIMESTAMP_HEADER),
+        public_key,
+    )
+
+
+def parse(hook: InboundWebhook) -> list[ProviderEvent]:
+    return parse_telnyx_event(hook.body)
+
+
+def hint(credentials: Mapping[str, str]) -> str:
+    return f"…{credentials['api_key'][-4:]}"
+
+
+DESCRIPTOR = ProviderDescriptor(
+    name="telnyx",
+    live=True,
+    settings_model=TelnyxSettings,
+    build=build,
+    capabilities=frozenset({Capability.MOVE, Capability.ASSIGN_BY_PROFILE}),
+    credentials_model=TelnyxCredentials,
+    credentials_hint=hint,
+    webhooks=WebhookHandler(verify=verify, parse=parse),
+    summary="Telnyx 10DLC: one assignment per call, or every number of a messaging profile.",
+)
+
+__all__ = ["DESCRIPTOR", "TelnyxCredentials", "TelnyxProvider", "TelnyxSettings"]

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.models import Mode
 from app.keys.service import revoke_key
-from app.models import Mode
 from app.settings import Settings
 from tests.support.api import Api, World, data, error_code
 from tests.support.app import test_settings

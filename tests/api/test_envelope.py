@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi import APIRouter, FastAPI
 
-from app.kit.routing import UnitOfWorkRoute
+from app.api.routing import UnitOfWorkRoute
 from tests.support.api import Api, World, error_code
 
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")

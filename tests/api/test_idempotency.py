@@ -15,7 +15,8 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from app.kit.idempotency import fingerprint, purge_expired
+from app.api.idempotency import fingerprint
+from app.jobs.idempotency_purge import purge_expired
 from tests.support.api import World, data, error_code, us_number
 from tests.support.app import test_settings
 from tests.support.committed import CommittedWorld, committed_world, wait_until

@@ -9,9 +9,9 @@ import orjson
 import pytest
 from alembic.script import ScriptDirectory
 
-from app.kit.db import create_engine
+from app.db.engine import create_engine
+from app.db.migrations import alembic_config, downgrade, upgrade
 from app.kit.logging import JSONFormatter
-from app.kit.migrations import alembic_config, downgrade, upgrade
 from app.settings import Settings
 from tests.support.api import Api, World, data, error_code
 from tests.support.app import build_app, client_for, test_settings

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import Brand, BulkTask, Campaign, PhoneNumber, WebhookEndpoint
+from app.db.models import Brand, BulkTask, Campaign, PhoneNumber, WebhookEndpoint
 from tests.support.api import Api, World, data, error_code
 
 Call = Callable[[str, dict[str, Any]], Awaitable[httpx.Response]]

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.kit.db import create_engine, create_sessionmaker
+from app.db.engine import create_engine, create_sessionmaker
 from tests.support.api import Api, World, data, us_number
 from tests.support.app import TEST_SECRET_KEY
 from tests.support.committed import stop

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import pool, text
 
+from app.db.engine import create_engine
 from app.keys.service import SCOPES
-from app.kit.db import create_engine
 from tests.support.api import Api, data, error_code
 from tests.support.app import build_app, client_for, test_settings
 

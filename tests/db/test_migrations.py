@@ -8,8 +8,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, inspect, pool
 
-from app.kit.migrations import alembic_config, downgrade, upgrade
-from app.models import metadata
+from app.db.migrations import alembic_config, downgrade, upgrade
+from app.db.models import metadata
 from tests.support.database import DatabaseServer
 
 MODEL_TABLES = set(metadata.tables)

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
+from providers.catalog import ProviderCatalog
 from tests.providers.plivo.fake_server import FakePlivo
 from tests.support.api import World, data, error_code, us_number
-from tests.support.app import test_settings
+from tests.support.app import test_catalog, test_settings
 from tests.support.committed import committed_world
 from tests.support.live import (
     PLIVO_ACCOUNT,
@@ -64,9 +65,9 @@ def plain(number: str) -> str:
 
 class TestTelnyxThroughPrism:
     @pytest.fixture
-    def settings(self, prism: RecordingProxy) -> Settings:
+    def catalog(self, prism: RecordingProxy) -> ProviderCatalog:
         prism.clear()
-        return test_settings(telnyx_base_url=prism.base_url)
+        return test_catalog(telnyx={"base_url": prism.base_url})
 
     @pytest.fixture
     def signer(self) -> TelnyxSigner:
@@ -77,13 +78,14 @@ class TestTelnyxThroughPrism:
         world: World,
         sessions: Sessions,
         settings: Settings,
+        catalog: ProviderCatalog,
         prism: RecordingProxy,
         signer: TelnyxSigner,
     ) -> None:
         live = await live_telnyx(world.api, world, signer)
         attached = data(await world.attach(live.number["id"], live.campaign["id"], world.live_key))
         assert line(attached) == (live.campaign["id"], "pending")
-        await settle(sessions, settings)
+        await settle(sessions, settings, catalog)
         final = data(await world.api.get(number_path(live.number), world.live_key))
         assert final["campaign_id"] == live.campaign["id"]
         # the example's FAILED_ASSIGNMENT and failureReasons; had Prism refused the POST as
@@ -104,6 +106,7 @@ class TestTelnyxThroughPrism:
         world: World,
         sessions: Sessions,
         settings: Settings,
+        catalog: ProviderCatalog,
         prism: RecordingProxy,
         signer: TelnyxSigner,
     ) -> None:
@@ -111,7 +114,7 @@ class TestTelnyxThroughPrism:
         live = await live_telnyx(api, world, signer)
         data(await world.attach(live.number["id"], live.campaign["id"], key))
         prism.clear()
-        assert await one_pass(sessions, settings) == 1  # submits the assignment
+        assert await one_pass(sessions, settings, catalog) == 1  # submits the assignment
         assert prism.calls() == [("POST", ASSIGNMENTS)] and prism.refused() == []
         event = {"phoneNumber": PRISM_NUMBER, "campaignId": PRISM_CAMPAIGN}
         event["assignmentStatus"] = "ASSIGNED"
@@ -123,7 +126,7 @@ class TestTelnyxThroughPrism:
 
         detached = data(await api.delete(f"{number_path(live.number)}/campaign", key))
         assert line(detached) == (None, "pending")
-        assert await one_pass(sessions, settings) == 1  # submits the unassignment
+        assert await one_pass(sessions, settings, catalog) == 1  # submits the unassignment
         assert prism.calls()[1:] == [("DELETE", f"{ASSIGNMENTS}/{PRISM_NUMBER}")]
         assert prism.refused() == []
 
@@ -152,6 +155,7 @@ class TestTelnyxThroughPrism:
         world: World,
         sessions: Sessions,
         settings: Settings,
+        catalog: ProviderCatalog,
         signer: TelnyxSigner,
         operation: str,
     ) -> None:
@@ -159,7 +163,7 @@ class TestTelnyxThroughPrism:
         live = await live_telnyx(api, world, signer)
         if operation == "detach":
             data(await world.attach(live.number["id"], live.campaign["id"], key))
-            await one_pass(sessions, settings)
+            await one_pass(sessions, settings, catalog)
             event = {"phoneNumber": PRISM_NUMBER, "campaignId": PRISM_CAMPAIGN}
             event["assignmentStatus"] = "ASSIGNED"
             await signer.send(api, live.webhook_url, "10dlc.phone_number.update", event)
@@ -171,7 +175,7 @@ class TestTelnyxThroughPrism:
             data(await world.attach(live.number["id"], other["id"], key))
         # every status read answers FAILED_ASSIGNMENT to "string": a provider that keeps
         # disagreeing is retried with backoff, then given up on with its word in the error
-        await settle(sessions, settings, timeout_s=10)
+        await settle(sessions, settings, catalog, timeout_s=10)
         final = data(await api.get(number_path(live.number), key))
         assert final["carrier_line_option_status"] == "failed"
         assert "still reports failed string" in final["carrier_line_option_error"]
@@ -184,18 +188,23 @@ class TestPlivoThroughTheFake:
             yield server
 
     @pytest.fixture
-    def settings(self, fake: FakePlivo) -> Settings:
-        return test_settings(plivo_base_url=fake.base_url)
+    def catalog(self, fake: FakePlivo) -> ProviderCatalog:
+        return test_catalog(plivo={"base_url": fake.base_url})
 
     async def test_attach_move_and_detach_reach_plivo(
-        self, world: World, sessions: Sessions, settings: Settings, fake: FakePlivo
+        self,
+        world: World,
+        sessions: Sessions,
+        settings: Settings,
+        catalog: ProviderCatalog,
+        fake: FakePlivo,
     ) -> None:
         api, key = world.api, world.live_key
         live = await live_plivo(api, key, fake)
         (first, second), (number,) = live.campaigns, live.numbers
         plivo_number = plain(number["number"])
         data(await world.attach(number["id"], first["id"], key))
-        await settle(sessions, settings)
+        await settle(sessions, settings, catalog)
         assert line(data(await api.get(number_path(number), key))) == (first["id"], "propagated")
         [link] = fake.calls("POST")
         assert link.path == f"{LINKS}/CAMP1/Number/"
@@ -205,7 +214,7 @@ class TestPlivoThroughTheFake:
         before = len(fake.calls())
         moved = data(await world.attach(number["id"], second["id"], key))
         assert line(moved) == (second["id"], "pending")
-        await settle(sessions, settings)
+        await settle(sessions, settings, catalog)
         calls = [(r.method, r.path) for r in fake.calls()[before:]]
         assert calls[:2] == [  # Plivo has no move: unlink, then link, in that order
             ("DELETE", f"{LINKS}/CAMP1/Number/{plivo_number}/"),
@@ -217,7 +226,7 @@ class TestPlivoThroughTheFake:
 
         detached = data(await api.delete(f"{number_path(number)}/campaign", key))
         assert line(detached) == (None, "pending")
-        await settle(sessions, settings)
+        await settle(sessions, settings, catalog)
         assert line(data(await api.get(number_path(number), key))) == (None, None)
         assert fake.link_status(plivo_number) is None
 
@@ -225,8 +234,9 @@ class TestPlivoThroughTheFake:
         self, fake: FakePlivo, fresh_db: Callable[[], str]
     ) -> None:
         # a committed database: the worker claims many rows at once, as in production
-        settings = test_settings(plivo_base_url=fake.base_url, worker_concurrency=64)
-        async with committed_world(fresh_db, settings) as cw:
+        settings = test_settings(worker_concurrency=64)
+        catalog = test_catalog(plivo={"base_url": fake.base_url})
+        async with committed_world(fresh_db, settings, catalog=catalog) as cw:
             api, key = cw.api, cw.world.live_key
             live = await live_plivo(api, key, fake, numbers=50)
             numbers = [n["number"] for n in live.numbers]
@@ -235,7 +245,7 @@ class TestPlivoThroughTheFake:
             path = f"/v1/campaigns/{live.campaigns[0]['id']}/phone-numbers"
             task = data(await api.post(path, key, {"numbers": numbers}), 202)
             assert task["counts"] == {"total": 50, "succeeded": 0, "failed": 0, "pending": 50}
-            await settle(cw.sessions, settings)
+            await settle(cw.sessions, settings, catalog)
             done = data(await api.get(f"/v1/bulk-tasks/{task['id']}", key))
             assert done["status"] == "completed"
             assert done["counts"] == {"total": 50, "succeeded": 48, "failed": 2, "pending": 0}
@@ -251,17 +261,22 @@ class TestPlivoThroughTheFake:
         }
 
     async def test_provider_refusals_fail_the_number_with_the_reason(
-        self, world: World, sessions: Sessions, settings: Settings, fake: FakePlivo
+        self,
+        world: World,
+        sessions: Sessions,
+        settings: Settings,
+        catalog: ProviderCatalog,
+        fake: FakePlivo,
     ) -> None:
         api, key = world.api, world.live_key
         live = await live_plivo(api, key, fake, numbers=2)
         campaign, (refused, rejected) = live.campaigns[0], live.numbers
         data(await world.attach(refused["id"], campaign["id"], key))
         fake.fail_next(400, {"error": "invalid number format"})  # answers the link request
-        await settle(sessions, settings)
+        await settle(sessions, settings, catalog)
         fake.fail_numbers[rejected["number"]] = "number is not 10DLC eligible"  # by carriers
         data(await world.attach(rejected["id"], campaign["id"], key))
-        await settle(sessions, settings)
+        await settle(sessions, settings, catalog)
         first = data(await api.get(number_path(refused), key))
         assert outcome(first) == ("failed", "plivo: invalid number format (HTTP 400)")
         second = data(await api.get(number_path(rejected), key))
@@ -270,18 +285,23 @@ class TestPlivoThroughTheFake:
 
         retried = data(await world.attach(refused["id"], campaign["id"], key))
         assert outcome(retried) == ("pending", None)
-        await settle(sessions, settings)
+        await settle(sessions, settings, catalog)
         assert outcome(data(await api.get(number_path(refused), key))) == ("propagated", None)
 
     async def test_removed_account_fails_the_link_with_a_reason(
-        self, world: World, sessions: Sessions, settings: Settings, fake: FakePlivo
+        self,
+        world: World,
+        sessions: Sessions,
+        settings: Settings,
+        catalog: ProviderCatalog,
+        fake: FakePlivo,
     ) -> None:
         api, key = world.api, world.live_key
         live = await live_plivo(api, key, fake)
         (number,) = live.numbers
         data(await world.attach(number["id"], live.campaigns[0]["id"], key))
         assert (await api.delete("/v1/provider-accounts/plivo", key)).status_code == 204
-        await settle(sessions, settings)
+        await settle(sessions, settings, catalog)
         row = data(await api.get(number_path(number), key))
         expected = ("failed", "no plivo account is configured for this organisation")
         assert outcome(row) == expected
@@ -297,13 +317,22 @@ class TestPlivoThroughTheFake:
         assert outcome(data(await api.get(number_path(number), key))) == expected
 
     async def test_same_requests_and_answers_as_test_mode(
-        self, world: World, sessions: Sessions, settings: Settings, fake: FakePlivo
+        self,
+        world: World,
+        sessions: Sessions,
+        settings: Settings,
+        catalog: ProviderCatalog,
+        fake: FakePlivo,
     ) -> None:
         await put_account(world.api, world.live_key, "plivo", PLIVO_ACCOUNT)  # once, at set-up
         number = us_number()
         fake.add_number(number)
-        test_run = await integration_run(world.api, world.test_key, number, sessions, settings)
-        live_run = await integration_run(world.api, world.live_key, number, sessions, settings)
+        test_run = await integration_run(
+            world.api, world.test_key, number, sessions, settings, catalog
+        )
+        live_run = await integration_run(
+            world.api, world.live_key, number, sessions, settings, catalog
+        )
         assert [(s.name, s.status) for s in live_run] == [(s.name, s.status) for s in test_run]
         for test_step, live_step in zip(test_run, live_run, strict=True):
             assert shape(live_step.body) == shape(test_step.body), live_step.name

@@ -7,18 +7,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.propagation import repository
-from app.propagation.repository import Outcome
-from app.propagation.worker import PropagationWorker
+from app.jobs.context import JobContext
+from app.jobs.propagation import PropagationJob, write_back_outcome
+from app.jobs.reconciler import Outcome
 from app.settings import Settings
+from providers.catalog import ProviderCatalog
 from tests.support.api import World, data, error_code
-from tests.support.app import test_settings
+from tests.support.app import settle, test_catalog
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-async def settle(sessions: Sessions, settings: Settings) -> None:
-    await PropagationWorker(sessions, settings).run_until_settled(timeout_s=20)
 
 
 async def number_state(world: World, number_id: str) -> dict[str, Any]:
@@ -36,10 +33,12 @@ async def sandbox_link(sessions: Sessions, number: str) -> tuple[Any, ...] | Non
     return None if row is None else tuple(row)
 
 
-async def test_attach_propagates(world: World, sessions: Sessions, settings: Settings) -> None:
+async def test_attach_propagates(
+    world: World, sessions: Sessions, settings: Settings, catalog: ProviderCatalog
+) -> None:
     campaign, number = await world.campaign(), await world.number()
     data(await world.attach(number["id"], campaign["id"]))
-    await settle(sessions, settings)
+    await settle(sessions, settings, catalog)
     state = await number_state(world, number["id"])
     assert state["carrier_line_option_status"] == "propagated"
     assert state["carrier_line_option_propagated_at"] is not None
@@ -53,15 +52,15 @@ async def test_attach_propagates(world: World, sessions: Sessions, settings: Set
 
 class TestRejectedLinks:
     @pytest.fixture
-    def settings(self) -> Settings:
-        return test_settings(sandbox_failure_rate=1.0)
+    def catalog(self) -> ProviderCatalog:
+        return test_catalog(sandbox={"failure_rate": 1.0})
 
     async def test_fail_with_reason_and_reattach_retries(
-        self, world: World, sessions: Sessions, settings: Settings
+        self, world: World, sessions: Sessions, settings: Settings, catalog: ProviderCatalog
     ) -> None:
         campaign, number = await world.campaign(), await world.number()
         data(await world.attach(number["id"], campaign["id"]))
-        await settle(sessions, settings)
+        await settle(sessions, settings, catalog)
         state = await number_state(world, number["id"])
         assert state["carrier_line_option_status"] == "failed"
         assert "rejected" in state["carrier_line_option_error"]
@@ -69,21 +68,21 @@ class TestRejectedLinks:
         retried = data(await world.attach(number["id"], campaign["id"]))
         assert retried["carrier_line_option_status"] == "pending"
         assert retried["carrier_line_option_error"] is None
-        await settle(sessions, settings)  # rejected again: the sandbox rejects everything
+        await settle(sessions, settings, catalog)  # rejected again: the sandbox rejects everything
         state = await number_state(world, number["id"])
         assert state["carrier_line_option_status"] == "failed"
 
 
 async def test_move_and_detach_reach_the_provider(
-    world: World, sessions: Sessions, settings: Settings
+    world: World, sessions: Sessions, settings: Settings, catalog: ProviderCatalog
 ) -> None:
     brand = await world.brand()
     first, second = await world.campaign(brand), await world.campaign(brand)
     number = await world.number()
     data(await world.attach(number["id"], first["id"]))
-    await settle(sessions, settings)
+    await settle(sessions, settings, catalog)
     data(await world.attach(number["id"], second["id"]))
-    await settle(sessions, settings)
+    await settle(sessions, settings, catalog)
     assert (await sandbox_link(sessions, number["number"]) or ())[0] == second[
         "provider_campaign_id"
     ]
@@ -97,7 +96,7 @@ async def test_move_and_detach_reach_the_provider(
         await world.api.delete(f"/v1/phone-numbers/{number['id']}/campaign", world.test_key)
     )
     assert again == detached
-    await settle(sessions, settings)
+    await settle(sessions, settings, catalog)
     state = await number_state(world, number["id"])
     assert (state["campaign_id"], state["carrier_line_option_status"]) == (None, None)
     assert (await sandbox_link(sessions, number["number"]) or ())[1] == "unlinking"
@@ -114,30 +113,31 @@ async def test_detach_before_submission_settles_at_once(world: World, sessions: 
 
 
 async def test_rapid_reattaches_coalesce(
-    world: World, sessions: Sessions, settings: Settings
+    world: World, sessions: Sessions, settings: Settings, catalog: ProviderCatalog
 ) -> None:
     brand = await world.brand()
     a, b = await world.campaign(brand), await world.campaign(brand)
     number = await world.number()
     for campaign in (a, b, a, b, a):
         data(await world.attach(number["id"], campaign["id"]))
-    worker = PropagationWorker(sessions, settings)
-    claimed = await worker.claim(10)
-    assert len(claimed) == 1 and claimed[0].desired_ref == a["provider_campaign_id"]
-    await worker.process(claimed[0])
-    await settle(sessions, settings)
+    async with JobContext.open(sessions, settings, catalog) as context:
+        job = PropagationJob(context)
+        claimed = await job.claim(10)
+        assert len(claimed) == 1 and claimed[0].desired_ref == a["provider_campaign_id"]
+        await job.process(claimed[0])
+    await settle(sessions, settings, catalog)
     assert (await sandbox_link(sessions, number["number"]) or ())[0] == a["provider_campaign_id"]
 
 
 async def test_change_during_lease_is_not_overwritten(
-    world: World, sessions: Sessions, settings: Settings
+    world: World, sessions: Sessions, settings: Settings, catalog: ProviderCatalog
 ) -> None:
     brand = await world.brand()
     a, b = await world.campaign(brand), await world.campaign(brand)
     number = await world.number()
     data(await world.attach(number["id"], a["id"]))
-    async with sessions.begin() as session:
-        (item,) = await repository.claim(session, "w1:token", 10, 30)
+    async with JobContext.open(sessions, settings, catalog) as context:
+        (item,) = await PropagationJob(context).claim(10)
     data(await world.attach(number["id"], b["id"]))  # the user moves on meanwhile
     stale = Outcome(
         linked_ref=a["provider_campaign_id"],
@@ -147,22 +147,24 @@ async def test_change_during_lease_is_not_overwritten(
         propagated=True,
     )
     async with sessions.begin() as session:
-        assert await repository.write_back(session, item, stale) is False
+        assert await write_back_outcome(session, item, stale) is False
     state = await number_state(world, number["id"])
     assert (state["campaign_id"], state["carrier_line_option_status"]) == (b["id"], "pending")
-    await settle(sessions, settings)
+    await settle(sessions, settings, catalog)
     assert (await number_state(world, number["id"]))["carrier_line_option_status"] == "propagated"
     assert (await sandbox_link(sessions, number["number"]) or ())[0] == b["provider_campaign_id"]
 
 
-async def test_lost_lease_writes_nothing(world: World, sessions: Sessions) -> None:
+async def test_lost_lease_writes_nothing(
+    world: World, sessions: Sessions, settings: Settings, catalog: ProviderCatalog
+) -> None:
     campaign, number = await world.campaign(), await world.number()
     data(await world.attach(number["id"], campaign["id"]))
-    async with sessions.begin() as session:
-        (item,) = await repository.claim(session, "w1:token", 10, 30)
+    async with JobContext.open(sessions, settings, catalog) as context:
+        (item,) = await PropagationJob(context).claim(10)
     done = Outcome(linked_ref="X", status="failed", phase=None, next_in_s=None, error="nope")
     async with sessions.begin() as session:
-        assert await repository.write_back(session, replace(item, token="other"), done) is None
+        assert await write_back_outcome(session, replace(item, token="other"), done) is None
     assert (await number_state(world, number["id"]))["carrier_line_option_status"] == "pending"
 
 

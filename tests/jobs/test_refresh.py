@@ -4,8 +4,10 @@ import respx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.propagation.worker import PropagationWorker
+from app.jobs.context import JobContext
+from app.jobs.provider_refresh import ProviderRefreshJob
 from app.settings import Settings
+from providers.catalog import ProviderCatalog
 from tests.support.api import Api, World, data, error_code
 
 TELNYX = "https://api.telnyx.com/v2"
@@ -48,7 +50,11 @@ async def test_refresh_reads_the_provider_again(api: Api, world: World) -> None:
 
 @respx.mock
 async def test_worker_refreshes_stale_brands_and_campaigns(
-    api: Api, world: World, sessions: async_sessionmaker[AsyncSession], settings: Settings
+    api: Api,
+    world: World,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    catalog: ProviderCatalog,
 ) -> None:
     """Webhooks may never come: what was not read for an interval is read again."""
     await live_telnyx(api, world)
@@ -61,21 +67,24 @@ async def test_worker_refreshes_stale_brands_and_campaigns(
     brand = data(await api.post("/v1/brands", key, body), 201)
     body = {"brand_id": brand["id"], "provider_campaign_id": "C2"}
     campaign = data(await api.post("/v1/campaigns", key, body), 201)
-    refresher = PropagationWorker(sessions, settings).refresher
-    assert await refresher.refresh_due() == 0  # just read: not due
-    assert (brand_route.call_count, campaign_route.call_count) == (1, 1)
+    async with JobContext.open(sessions, settings, catalog) as context:
+        refresher = ProviderRefreshJob(context)
+        assert await refresher.refresh_due() == 0  # just read: not due
+        assert (brand_route.call_count, campaign_route.call_count) == (1, 1)
 
-    brand_route.respond(200, json={"brandId": "B2", "identityStatus": "VERIFIED"})
-    campaign_route.respond(503, text="<html>down</html>")
-    async with sessions.begin() as session:
-        for table in ("brands", "campaigns"):
-            await session.execute(
-                text(f"UPDATE {table} SET provider_synced_at = now() - interval '2 hours'")
-            )
-    assert await refresher.refresh_due() == 1  # the brand; the campaign's read failed
-    assert (brand_route.call_count, campaign_route.call_count) == (2, 2)
-    assert data(await api.get(f"/v1/brands/{brand['id']}", key))["identity_status"] == "VERIFIED"
-    # a failed read is not retried at once, and changed nothing
-    assert await refresher.refresh_due() == 0
-    assert campaign_route.call_count == 2
-    assert data(await api.get(f"/v1/campaigns/{campaign['id']}", key))["status"] == "PENDING"
+        brand_route.respond(200, json={"brandId": "B2", "identityStatus": "VERIFIED"})
+        campaign_route.respond(503, text="<html>down</html>")
+        async with sessions.begin() as session:
+            for table in ("brands", "campaigns"):
+                await session.execute(
+                    text(f"UPDATE {table} SET provider_synced_at = now() - interval '2 hours'")
+                )
+        assert await refresher.refresh_due() == 1  # the brand; the campaign's read failed
+        assert (brand_route.call_count, campaign_route.call_count) == (2, 2)
+        assert (
+            data(await api.get(f"/v1/brands/{brand['id']}", key))["identity_status"] == "VERIFIED"
+        )
+        # a failed read is not retried at once, and changed nothing
+        assert await refresher.refresh_due() == 0
+        assert campaign_route.call_count == 2
+        assert data(await api.get(f"/v1/campaigns/{campaign['id']}", key))["status"] == "PENDING"

@@ -11,18 +11,16 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from app.kit.secrets import SecretBox
-from app.propagation.worker import PropagationWorker
+from app.jobs.context import JobContext
+from app.jobs.webhook_delivery import WebhookDeliveryJob
 from app.settings import Settings
-from app.webhooks.delivery import WebhookDeliverer
 from app.webhooks.signing import signed_headers
 from tests.support.api import data, us_number
-from tests.support.app import test_settings
+from tests.support.app import settle, test_catalog, test_settings
 from tests.support.committed import CommittedWorld, committed_world, wait_until
 from tests.support.database import DatabaseServer
 
@@ -96,16 +94,16 @@ def database(server: DatabaseServer) -> str:
 @asynccontextmanager
 async def setup(
     database: str, settings: Settings, **deliverer_options: Any
-) -> AsyncIterator[tuple[CommittedWorld, WebhookDeliverer]]:
-    async with committed_world(lambda: database, settings) as cw, httpx.AsyncClient() as http:
+) -> AsyncIterator[tuple[CommittedWorld, WebhookDeliveryJob]]:
+    async with committed_world(lambda: database, settings) as cw:
         async with cw.engine.begin() as conn:  # every test starts with nothing queued
             await conn.exec_driver_sql("DELETE FROM webhook_deliveries")
             await conn.exec_driver_sql(
                 "UPDATE phone_numbers SET next_attempt_at = NULL WHERE next_attempt_at IS NOT NULL"
             )
         options = {"retry_base_s": 0.01, "retry_cap_s": 0.02, **deliverer_options}
-        box = SecretBox(settings.secret_key_list())
-        yield cw, WebhookDeliverer(cw.sessions, settings, box, http, **options)
+        async with JobContext.open(cw.sessions, settings, test_catalog()) as context:
+            yield cw, WebhookDeliveryJob(context, **options)
 
 
 async def status_change(cw: CommittedWorld, status_url: str | None) -> dict[str, Any]:
@@ -127,9 +125,9 @@ async def deliveries(cw: CommittedWorld) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-async def deliver_until_settled(deliverer: WebhookDeliverer, cw: CommittedWorld) -> None:
+async def deliver_until_settled(deliverer: WebhookDeliveryJob, cw: CommittedWorld) -> None:
     async def settled() -> bool:
-        await deliverer.deliver_due(10)
+        await deliverer.process_due(10)
         return all(d["next_attempt_at"] is None for d in await deliveries(cw))
 
     await wait_until(settled, timeout_s=10, interval_s=0.02)
@@ -165,8 +163,8 @@ async def test_status_changes_reach_status_url_and_endpoints(database: str) -> N
                 201,
             )
             number = await status_change(cw, rx.url("/status"))
-            assert await deliverer.deliver_due(10) == 2
-            assert await deliverer.deliver_due(10) == 0
+            assert await deliverer.process_due(10) == 2
+            assert await deliverer.process_due(10) == 0
 
             signing = data(await cw.api.get("/v1/webhook-signing-secret", key))["secret"]
             [to_status], [to_endpoint] = rx.to("/status"), rx.to("/endpoint")
@@ -193,8 +191,8 @@ async def test_status_changes_reach_status_url_and_endpoints(database: str) -> N
             assert all(r["next_attempt_at"] is None and r["lease_owner"] is None for r in rows)
 
             # the sandbox propagates the link: the next status change follows
-            await PropagationWorker(cw.sessions, settings).run_until_settled(timeout_s=10)
-            assert await deliverer.deliver_due(10) == 2
+            await settle(cw.sessions, settings, timeout_s=10)
+            assert await deliverer.process_due(10) == 2
             propagated = verify(signing, rx.to("/status")[1])
             assert transition(propagated) == ("pending", "propagated")
 
@@ -203,7 +201,7 @@ async def test_retries_on_5xx_then_succeeds(database: str) -> None:
     with receiver(lambda n: (500 if n < 2 else 204, 0.0)) as rx:
         async with setup(database, test_settings()) as (cw, deliverer):
             await status_change(cw, rx.url("/status"))
-            assert await deliverer.deliver_due(10) == 1
+            assert await deliverer.process_due(10) == 1
             [first] = await deliveries(cw)
             assert (first["attempts"], first["last_error"], first["delivered_at"]) == (
                 1,
@@ -231,7 +229,7 @@ async def test_gives_up_after_max_attempts(database: str) -> None:
                 "HTTP 503",
                 None,
             )
-            assert await deliverer.deliver_due(10) == 0
+            assert await deliverer.process_due(10) == 0
             assert len(rx.requests) == 3
 
 
@@ -241,7 +239,7 @@ async def test_slow_receiver_times_out(database: str) -> None:
         async with setup(database, settings) as (cw, deliverer):
             await status_change(cw, rx.url("/status"))
             started = time.monotonic()
-            assert await deliverer.deliver_due(10) == 1
+            assert await deliverer.process_due(10) == 1
             assert time.monotonic() - started < 0.9
             [row] = await deliveries(cw)
             assert (row["last_error"], row["delivered_at"], row["next_attempt_at"]) == (
@@ -256,7 +254,7 @@ async def test_refused_connection_is_retried(database: str) -> None:
         closed_url = rx.url("/status")
     async with setup(database, test_settings()) as (cw, deliverer):
         await status_change(cw, closed_url)
-        assert await deliverer.deliver_due(10) == 1
+        assert await deliverer.process_due(10) == 1
         [row] = await deliveries(cw)
         assert row["last_error"] == "connection error: ConnectError"
         assert row["next_attempt_at"] is not None and row["attempts"] == 1
@@ -268,13 +266,12 @@ async def test_a_stale_lease_cannot_overwrite(database: str) -> None:
     with receiver(lambda n: (500, 0.5) if n == 0 else (200, 0.0)) as rx:
         async with setup(database, test_settings(), lease_s=0.1) as (cw, stale):
             await status_change(cw, rx.url("/status"))
-            slow = asyncio.create_task(stale.deliver_due(10))
+            slow = asyncio.create_task(stale.process_due(10))
             await wait_until(lambda: _true_if(len(rx.requests) == 1), timeout_s=5, interval_s=0.01)
             await asyncio.sleep(0.15)  # the lease has expired
-            fresh = WebhookDeliverer(
-                cw.sessions, stale.settings, stale.secret_box, stale.http, lease_s=5.0
-            )
-            assert await fresh.deliver_due(10) == 1
+            async with JobContext.open(cw.sessions, stale.settings, test_catalog()) as context:
+                fresh = WebhookDeliveryJob(context, lease_s=5.0)
+                assert await fresh.process_due(10) == 1
             assert await slow == 1
             [row] = await deliveries(cw)
             assert row["delivered_at"] is not None and row["last_error"] is None
@@ -302,7 +299,7 @@ async def test_disabled_endpoints_get_nothing(database: str) -> None:
                     "UPDATE webhook_endpoints SET disabled_at = now() WHERE id = %s",
                     (uuid.UUID(ids["racing"]),),
                 )
-            assert await deliverer.deliver_due(10) == 2  # the deleted one was dropped at once
+            assert await deliverer.process_due(10) == 2  # the deleted one was dropped at once
             assert [r.path for r in rx.requests] == ["/kept"]
             rows = {r["url"]: r for r in await deliveries(cw)}
             assert rows[urls["kept"]]["delivered_at"] is not None
@@ -327,7 +324,7 @@ async def test_live_targets_are_checked_again_before_sending(database: str) -> N
                     " clock_timestamp())",
                     (cw.world.org_id, rx.url("/status"), EVENT, payload),
                 )
-            assert await deliverer.deliver_due(10) == 1
+            assert await deliverer.process_due(10) == 1
             [row] = await deliveries(cw)
             assert row["last_error"].startswith("blocked target: host resolves to a loopback")
             assert (row["next_attempt_at"], row["delivered_at"]) == (None, None)

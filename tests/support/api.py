@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.models import Mode, PhoneNumber
 from app.keys.service import SCOPES, create_key
 from app.kit.phone import parse_e164
-from app.models import Mode, PhoneNumber
 from app.orgs.service import create_org
 
 _counter = itertools.count()

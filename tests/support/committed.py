@@ -15,8 +15,9 @@ from typing import IO, Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.kit.db import create_engine, create_sessionmaker
+from app.db.engine import create_engine, create_sessionmaker
 from app.settings import Settings
+from providers.catalog import ProviderCatalog
 from tests.support.api import Api, World
 from tests.support.app import build_app, client_for
 
@@ -40,11 +41,14 @@ class CommittedWorld:
 
 @asynccontextmanager
 async def committed_world(
-    make_db: Callable[[], str], settings: Settings, pool_size: int = 20
+    make_db: Callable[[], str],
+    settings: Settings,
+    pool_size: int = 20,
+    catalog: ProviderCatalog | None = None,
 ) -> AsyncIterator[CommittedWorld]:
     url = make_db()
     engine = create_engine(url, pool_size=pool_size)
-    app = build_app(engine, settings)
+    app = build_app(engine, settings, catalog=catalog)
     try:
         async with client_for(app) as client:
             api = Api(client)

@@ -15,8 +15,11 @@ from urllib.parse import urlsplit
 
 from nacl.signing import SigningKey
 
-from app.propagation.worker import PropagationWorker
+from app.jobs.context import JobContext
+from app.jobs.propagation import PropagationJob
+from app.jobs.worker import run_until_settled
 from app.settings import Settings
+from providers.catalog import ProviderCatalog
 from tests.providers.plivo.fake_server import FakePlivo
 from tests.support.api import Api, World, data, error_code, us_number
 
@@ -159,25 +162,22 @@ class TelnyxSigner:
         return data(await api.client.post(path, content=body, headers=headers))
 
 
-async def settle(sessions: SessionMaker, settings: Settings, timeout_s: float = 15) -> None:
-    """Runs the propagation worker in-process until no row has work scheduled."""
-    worker = PropagationWorker(sessions, settings)
-    try:
-        await worker.run_until_settled(timeout_s=timeout_s)
-    finally:
-        await worker.registry.aclose()
+async def settle(
+    sessions: SessionMaker, settings: Settings, catalog: ProviderCatalog, timeout_s: float = 15
+) -> None:
+    """Runs the propagation jobs in-process until no row has work scheduled."""
+    async with JobContext.open(sessions, settings, catalog) as context:
+        await run_until_settled(context, timeout_s)
 
 
-async def one_pass(sessions: SessionMaker, settings: Settings) -> int:
+async def one_pass(sessions: SessionMaker, settings: Settings, catalog: ProviderCatalog) -> int:
     """One worker pass: claims the due rows and takes one reconcile step on each."""
-    worker = PropagationWorker(sessions, settings)
-    try:
-        items = await worker.claim(50)
+    async with JobContext.open(sessions, settings, catalog) as context:
+        job = PropagationJob(context)
+        items = await job.claim(50)
         for item in items:
-            await worker.process(item)
+            await job.process(item)
         return len(items)
-    finally:
-        await worker.registry.aclose()
 
 
 def shape(value: Any) -> Any:
@@ -279,7 +279,12 @@ class Step:
 
 
 async def integration_run(
-    api: Api, key: str, number: str, sessions: SessionMaker, settings: Settings
+    api: Api,
+    key: str,
+    number: str,
+    sessions: SessionMaker,
+    settings: Settings,
+    catalog: ProviderCatalog,
 ) -> list[Step]:
     """What an integration does on Plivo, whatever the mode: only the key differs."""
     run: list[Step] = []
@@ -298,9 +303,9 @@ async def integration_run(
     path = f"/v1/phone-numbers/{created['id']}"
     await call("attach", "POST", f"{path}/campaign", {"campaign_id": campaign["id"]})
     await call("list", "GET", f"/v1/phone-numbers?campaign_id={campaign['id']}")
-    await settle(sessions, settings)
+    await settle(sessions, settings, catalog)
     await call("linked", "GET", path)
     await call("detach", "DELETE", f"{path}/campaign")
-    await settle(sessions, settings)
+    await settle(sessions, settings, catalog)
     await call("detached", "GET", path)
     return run

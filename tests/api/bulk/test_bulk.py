@@ -7,10 +7,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.propagation.worker import PropagationWorker
 from app.settings import Settings
 from tests.support.api import Api, World, data, error_code, us_number
-from tests.support.app import build_app, client_for, test_settings
+from tests.support.app import build_app, client_for, settle, test_settings
 from tests.support.committed import committed_world
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -64,7 +63,7 @@ async def test_by_numbers_propagates_and_completes(
     body = {"numbers": [*numbers, "12345", us_number()]}
     task = data(await api.post(bulk_path(campaign), world.test_key, body), 202)
     assert task["counts"] == {"total": 6, "succeeded": 0, "failed": 2, "pending": 4}
-    await PropagationWorker(sessions, settings).run_until_settled(timeout_s=20)
+    await settle(sessions, settings, timeout_s=20)
     done = data(await api.get(f"/v1/bulk-tasks/{task['id']}", world.test_key))
     assert done["status"] == "completed"
     assert done["counts"] == {"total": 6, "succeeded": 4, "failed": 2, "pending": 0}
@@ -175,7 +174,7 @@ async def test_bulk_detach_and_superseded_items(
         await api.post(bulk_path(campaign), world.test_key, {"phone_number_ids": ids}), 202
     )
     data(await world.attach(ids[2], other["id"]))  # supersedes the bulk change for this one
-    await PropagationWorker(sessions, settings).run_until_settled(timeout_s=20)
+    await settle(sessions, settings, timeout_s=20)
     task = data(await api.get(f"/v1/bulk-tasks/{attached['id']}", world.test_key))
     assert task["counts"] == {"total": 3, "succeeded": 2, "failed": 1, "pending": 0}
     (superseded,) = await items(api, world.test_key, attached["id"], outcome="failed")
@@ -188,7 +187,7 @@ async def test_bulk_detach_and_superseded_items(
     assert detached["operation"] == "detach"
     listed = await items(api, world.test_key, detached["id"])
     assert [i["error_code"] for i in listed] == [None, None, "NOT_ON_CAMPAIGN"]
-    await PropagationWorker(sessions, settings).run_until_settled(timeout_s=20)
+    await settle(sessions, settings, timeout_s=20)
     done = data(await api.get(f"/v1/bulk-tasks/{detached['id']}", world.test_key))
     assert done["status"] == "completed"
     assert done["counts"] == {"total": 3, "succeeded": 2, "failed": 1, "pending": 0}

@@ -9,9 +9,9 @@ import respx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.propagation.worker import PropagationWorker
 from app.settings import Settings
 from tests.support.api import Api, World, data, error_code
+from tests.support.app import settle
 
 TELNYX = "https://api.telnyx.com/v2"
 TASKS = f"{TELNYX}/10dlc/phoneNumberAssignmentByProfile"
@@ -82,7 +82,7 @@ async def test_profile_assignment_is_delegated_and_tracked(
     path = f"/v1/campaigns/{campaign['id']}/phone-numbers"
     task = data(await api.post(path, world.live_key, {"messaging_profile_id": "MP1"}), 202)
     assert (task["status"], task["counts"]["total"], task["error"]) == ("pending", 0, None)
-    await PropagationWorker(sessions, settings).run_until_settled(timeout_s=20)
+    await settle(sessions, settings, timeout_s=20)
 
     assert json.loads(submit.calls.last.request.content) == {
         "messagingProfileId": "MP1",
@@ -118,7 +118,7 @@ async def test_profile_assignment_refused_by_the_provider_fails_the_task(
     )
     path = f"/v1/campaigns/{campaign['id']}/phone-numbers"
     task = data(await api.post(path, world.live_key, {"messaging_profile_id": "NOPE"}), 202)
-    await PropagationWorker(sessions, settings).run_until_settled(timeout_s=20)
+    await settle(sessions, settings, timeout_s=20)
     done = data(await api.get(f"/v1/bulk-tasks/{task['id']}", world.live_key))
     assert done["status"] == "failed"
     assert "messaging profile not found" in done["error"]

@@ -4,9 +4,8 @@ import asyncio
 import random
 from collections.abc import Callable
 
-from app.propagation.worker import PropagationWorker
 from tests.support.api import data
-from tests.support.app import test_settings
+from tests.support.app import settle, test_settings
 from tests.support.committed import committed_world
 
 
@@ -38,7 +37,7 @@ async def test_fifty_simultaneous_attaches_leave_one_campaign_and_one_work_item(
         final = data(await cw.api.get(f"/v1/phone-numbers/{number['id']}", cw.world.test_key))
         assert final["campaign_id"] == winner
 
-        await PropagationWorker(cw.sessions, settings).run_until_settled()
+        await settle(cw.sessions, settings)
         links = await cw.rows("SELECT campaign_ref FROM sandbox_links")
         winner_ref = next(c["provider_campaign_id"] for c in campaigns if c["id"] == winner)
         assert links == [(winner_ref,)]
@@ -60,7 +59,7 @@ async def test_racing_attach_and_detach_end_consistent(fresh_db: Callable[[], st
         ]
         responses = await asyncio.gather(*calls)
         assert all(r.status_code == 200 for r in responses)
-        await PropagationWorker(cw.sessions, settings).run_until_settled()
+        await settle(cw.sessions, settings)
         final = data(await cw.api.get(f"/v1/phone-numbers/{number['id']}", cw.world.test_key))
         links = await cw.rows("SELECT campaign_ref, state FROM sandbox_links")
         if final["campaign_id"] is None:

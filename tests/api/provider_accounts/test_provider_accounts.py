@@ -8,8 +8,8 @@ import respx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.models import Mode, ProviderAccount
 from app.kit.secrets import SecretBox
-from app.models import Mode, ProviderAccount
 from tests.support.api import Api, World, data, error_code
 from tests.support.app import TEST_SECRET_KEY
 

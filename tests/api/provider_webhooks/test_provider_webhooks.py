@@ -14,7 +14,7 @@ from plivo.utils.signature_v3 import construct_post_url, get_signature_v3
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import Brand, Campaign, PhoneNumber
+from app.db.models import Brand, Campaign, PhoneNumber
 from tests.support.api import Api, World, data, error_code
 
 SIGNING_KEY = SigningKey.generate()

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
+from app.db.models import Mode, WebhookEndpoint
 from app.kit.secrets import SecretBox
-from app.models import Mode, WebhookEndpoint
 from app.settings import Settings
 from app.webhooks import targets
 from tests.support.api import Api, World, data, error_code

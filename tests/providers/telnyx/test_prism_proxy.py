@@ -25,10 +25,11 @@ from providers.base import (
     ProviderRejectedError,
     ProviderTemporaryError,
 )
+from providers.catalog import ProviderCatalog
 from providers.telnyx import TelnyxProvider
 from tests.providers.telnyx.fake_server import FakeTelnyx, FaultRates
 from tests.support.api import World, data, us_number
-from tests.support.app import test_settings
+from tests.support.app import test_catalog
 from tests.support.live import RecordingProxy, put_account, settle
 from tests.support.prism import prism_proxy
 
@@ -203,13 +204,13 @@ def line(row: dict[str, Any]) -> tuple[Any, Any]:
 
 class TestLiveFlowThroughTheProxy:
     @pytest.fixture
-    def settings(self, proxy: SpecCheckedProxy) -> Settings:
+    def catalog(self, proxy: SpecCheckedProxy) -> ProviderCatalog:
         proxy.clear()
-        return test_settings(telnyx_base_url=proxy.base_url)
+        return test_catalog(telnyx={"base_url": proxy.base_url})
 
     async def test_attach_move_detach_match_the_fake(
-        self, world: World, sessions: Sessions, settings: Settings, fake: FakeTelnyx,
-        proxy: SpecCheckedProxy,
+        self, world: World, sessions: Sessions, settings: Settings, catalog: ProviderCatalog,
+        fake: FakeTelnyx, proxy: SpecCheckedProxy,
     ) -> None:  # fmt: skip
         api, key = world.api, world.live_key
         await put_account(api, key, "telnyx", {"api_key": KEY})
@@ -246,14 +247,14 @@ class TestLiveFlowThroughTheProxy:
         for number in numbers:
             attached = data(await world.attach(number["id"], first["id"], key))
             assert line(attached) == (first["id"], "pending")
-        await settle(sessions, settings)
+        await settle(sessions, settings, catalog)
         found = await rows()
         assert [line(r) for r in found] == [(first["id"], "propagated")] * 2
         assert held_by_fake() == held_by_numlink(found) != {}
 
         moved = data(await world.attach(moving["id"], second["id"], key))
         assert line(moved) == (second["id"], "pending")
-        await settle(sessions, settings)
+        await settle(sessions, settings, catalog)
         found = await rows()
         assert [line(r) for r in found] == [
             (second["id"], "propagated"),
@@ -264,7 +265,7 @@ class TestLiveFlowThroughTheProxy:
 
         detached = data(await api.delete(f"/v1/phone-numbers/{moving['id']}/campaign", key))
         assert line(detached) == (None, "pending")
-        await settle(sessions, settings)
+        await settle(sessions, settings, catalog)
         found = await rows()
         assert [line(r) for r in found] == [(None, None), (first["id"], "propagated")]
         assert (

@@ -1,0 +1,38 @@
+"""Keyset pagination over time-ordered ids: newest first, no OFFSET scans."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Query
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.api.envelope import ListMeta
+from app.kit.cursor import decode_id_cursor, encode_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    limit: int
+    after_id: uuid.UUID | None
+
+
+def page_params(
+    limit: int = Query(20, ge=1, le=100, description="Page size, 1-100."),
+    cursor: str | None = Query(None, description="`meta.next_cursor` of the previous page."),
+) -> PageParams:
+    return PageParams(limit, decode_id_cursor(cursor) if cursor else None)
+
+
+async def paginate(
+    session: AsyncSession, stmt: Select[Any], id_column: Any, page: PageParams
+) -> tuple[list[Any], ListMeta]:
+    """``stmt`` is already tenant-scoped and filtered; returns the page and its meta."""
+    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+    paged = stmt.order_by(id_column.desc()).limit(page.limit + 1)
+    if page.after_id is not None:
+        paged = paged.where(id_column < page.after_id)
+    rows = list((await session.execute(paged)).scalars())
+    next_cursor = encode_cursor(rows[page.limit - 1].id) if len(rows) > page.limit else None
+    return rows[: page.limit], ListMeta(total=total, limit=page.limit, next_cursor=next_cursor)

@@ -1,0 +1,84 @@
+"""The request's transaction owner: one session per request, committed once, here only."""
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.api import idempotency
+from app.db.engine import SessionMaker
+from app.kit.errors import InternalError, NumlinkError
+
+log = logging.getLogger("numlink.request")
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+_EXPECTED = (NumlinkError, RequestValidationError, HTTPException)
+
+
+def request_session(request: Request) -> AsyncSession:
+    session: AsyncSession = request.state.session
+    return session
+
+
+class UnitOfWorkRoute(APIRoute):
+    """Runs the endpoint in one transaction: commit on success, roll back on any error.
+
+    Idempotent responses are stored inside that same transaction, just before the commit.
+    """
+
+    single_statement = False
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+        single_statement = self.single_statement
+
+        async def run_in_transaction(request: Request) -> Response:
+            state = request.app.state
+            autocommit = single_statement and idempotency.HEADER not in request.headers
+            sessions: SessionMaker = state.autocommit_sessions if autocommit else state.sessions
+            engine: AsyncEngine = state.engine
+            async with sessions() as session:
+                request.state.session = session
+                try:
+                    response = await handler(request)
+                    if response.status_code >= 400:
+                        raise _ErrorResponse(response)
+                    reservation = getattr(request.state, "idempotency", None)
+                    if reservation is not None:
+                        await idempotency.complete(session, reservation, response, state.secret_box)
+                    await session.commit()
+                    return response
+                except idempotency.IdempotentReplay as replay:
+                    return replay.response()
+                except BaseException as exc:
+                    await session.rollback()
+                    reservation = getattr(request.state, "idempotency", None)
+                    if reservation is not None:
+                        await idempotency.release(engine, reservation)
+                    if isinstance(exc, _ErrorResponse):
+                        return exc.response
+                    if isinstance(exc, _EXPECTED) or not isinstance(exc, Exception):
+                        raise
+                    raise InternalError() from exc
+
+        return run_in_transaction
+
+
+class SingleStatementRoute(UnitOfWorkRoute):
+    """For endpoints whose whole write is one SQL statement (attach, detach): without an
+    Idempotency-Key that statement is its own transaction, which saves the BEGIN and COMMIT
+    round trips; with one, the stored response needs a real transaction, so it gets one."""
+
+    single_statement = True
+
+
+class _ErrorResponse(Exception):
+    def __init__(self, response: Response) -> None:
+        super().__init__("error response")
+        self.response = response

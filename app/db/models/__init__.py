@@ -1,0 +1,39 @@
+"""All ORM models, one module per domain. Every tenant table leads with ``org_id`` (and
+``mode``) in its keys."""
+
+from app.db.models.base import TS, Base, Mode, Timestamps, enum_values, metadata
+from app.db.models.brands import Brand, Campaign, CampaignStatus, IdentityStatus
+from app.db.models.bulk import BulkTask, BulkTaskItem
+from app.db.models.idempotency import IdempotencyKey
+from app.db.models.numbers import LineStatus, PhoneNumber, SyncPhase
+from app.db.models.orgs import ApiKey, Org
+from app.db.models.providers import ProviderAccount, ProviderEvent, RateBucket, SandboxLink
+from app.db.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookSigningSecret
+
+__all__ = [
+    "TS",
+    "ApiKey",
+    "Base",
+    "Brand",
+    "BulkTask",
+    "BulkTaskItem",
+    "Campaign",
+    "CampaignStatus",
+    "IdempotencyKey",
+    "IdentityStatus",
+    "LineStatus",
+    "Mode",
+    "Org",
+    "PhoneNumber",
+    "ProviderAccount",
+    "ProviderEvent",
+    "RateBucket",
+    "SandboxLink",
+    "SyncPhase",
+    "Timestamps",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookSigningSecret",
+    "enum_values",
+    "metadata",
+]

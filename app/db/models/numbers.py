@@ -1,0 +1,88 @@
+"""Phone numbers: each row is also the reconciler's work item for its campaign link."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.models.base import TS, Base, Mode, Timestamps, enum_values
+from app.kit.ids import new_id
+
+
+class LineStatus(StrEnum):
+    PENDING = "pending"
+    PROPAGATED = "propagated"
+    FAILED = "failed"
+
+
+class SyncPhase(StrEnum):
+    SUBMIT = "submit"  # the provider must be told the desired state
+    CONFIRM = "confirm"  # the provider accepted; waiting for its final status
+
+
+class PhoneNumber(Timestamps, Base):
+    """A number and, at once, the reconciler's work item for its campaign link."""
+
+    __tablename__ = "phone_numbers"
+    __table_args__ = (
+        UniqueConstraint("org_id", "mode", "number"),
+        CheckConstraint(f"mode IN ({enum_values(Mode)})", name="mode"),
+        Index("ix_phone_numbers_org_id_mode_id", "org_id", "mode", "id"),
+        Index("ix_phone_numbers_org_id_mode_campaign_id_id", "org_id", "mode", "campaign_id", "id"),
+        Index(
+            "ix_phone_numbers_due",
+            "next_attempt_at",
+            postgresql_where=text("next_attempt_at IS NOT NULL"),
+        ),
+        # status checks of submitted changes are claimed beside a backlog of new submissions
+        Index(
+            "ix_phone_numbers_confirm_due",
+            "next_attempt_at",
+            postgresql_where=text("sync_phase = 'confirm'"),
+        ),
+        CheckConstraint(
+            f"carrier_line_option_status IN ({enum_values(LineStatus)})", name="line_status"
+        ),
+        CheckConstraint(f"sync_phase IN ({enum_values(SyncPhase)})", name="sync_phase"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
+    mode: Mapped[str] = mapped_column(String(8))
+    number: Mapped[str] = mapped_column(String(20))
+    region_code: Mapped[str | None] = mapped_column(String(4))
+    number_type: Mapped[str] = mapped_column(String(24))
+    provider: Mapped[str] = mapped_column(String(32))
+    inbound_url: Mapped[str | None] = mapped_column(Text)
+    status_url: Mapped[str | None] = mapped_column(Text)
+    label: Mapped[str | None] = mapped_column(Text)
+    assigned: Mapped[bool] = mapped_column(Boolean)
+    sms_enabled: Mapped[bool] = mapped_column(Boolean)
+    mms_enabled: Mapped[bool] = mapped_column(Boolean)
+    # desired state (what the user asked for)
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("campaigns.id"))
+    desired_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    carrier_line_option_status: Mapped[str | None] = mapped_column(String(16))
+    carrier_line_option_propagated_at: Mapped[datetime | None] = mapped_column(TS)
+    carrier_line_option_error: Mapped[str | None] = mapped_column(Text)
+    # what the provider is known to hold, and the reconciler's bookkeeping
+    linked_campaign_ref: Mapped[str | None] = mapped_column(Text)
+    sync_phase: Mapped[str | None] = mapped_column(String(16))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(TS)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    # time of the newest provider status applied (poll or webhook): older events are ignored
+    provider_status_at: Mapped[datetime | None] = mapped_column(TS)

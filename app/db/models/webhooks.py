@@ -1,0 +1,78 @@
+"""Outbound webhooks: endpoints, the status_url signing secret and the delivery outbox."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.models.base import TS, Base, Mode, Timestamps, enum_values
+from app.kit.ids import new_id
+
+
+class WebhookEndpoint(Timestamps, Base):
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (
+        CheckConstraint(f"mode IN ({enum_values(Mode)})", name="mode"),
+        Index("ix_webhook_endpoints_org_id_mode_id", "org_id", "mode", "id"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
+    mode: Mapped[str] = mapped_column(String(8))
+    url: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token of the whsec_ secret
+    disabled_at: Mapped[datetime | None] = mapped_column(TS)
+
+
+class WebhookSigningSecret(Base):
+    """The secret that signs deliveries to numbers' ``status_url`` (one per org and mode)."""
+
+    __tablename__ = "webhook_signing_secrets"
+    __table_args__ = (CheckConstraint(f"mode IN ({enum_values(Mode)})", name="mode"),)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8), primary_key=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
+
+
+class WebhookDelivery(Base):
+    """Outbox of status webhooks. Rows are written by a trigger on ``phone_numbers`` in the
+    transaction that changes a status, so no change is lost and none is sent before commit."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index(
+            "ix_webhook_deliveries_due",
+            "next_attempt_at",
+            postgresql_where=text("next_attempt_at IS NOT NULL"),
+        ),
+        Index("ix_webhook_deliveries_org_id_mode_id", "org_id", "mode", "id"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
+    mode: Mapped[str] = mapped_column(String(8))
+    # NULL: the number's status_url, signed with the org's signing secret
+    endpoint_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    )
+    url: Mapped[str] = mapped_column(Text)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, object]] = mapped_column(JSONB)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(TS)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    delivered_at: Mapped[datetime | None] = mapped_column(TS)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())

@@ -1,0 +1,20 @@
+"""Every background job the worker runs. A new job is one module of ``app/jobs/`` and one line
+here."""
+
+from collections.abc import Callable
+
+from app.jobs.base import LoopService
+from app.jobs.context import JobContext
+from app.jobs.idempotency_purge import IdempotencyPurgeJob
+from app.jobs.profile_tasks import ProfileTaskJob
+from app.jobs.propagation import PropagationJob
+from app.jobs.provider_refresh import ProviderRefreshJob
+from app.jobs.webhook_delivery import WebhookDeliveryJob
+
+JOBS: tuple[Callable[[JobContext], LoopService], ...] = (
+    PropagationJob,  # numbers' campaign links to their providers
+    ProfileTaskJob,  # bulk tasks delegated to a provider (assignment by messaging profile)
+    WebhookDeliveryJob,  # status webhooks from the outbox
+    ProviderRefreshJob,  # live brands and campaigns read again when stale
+    IdempotencyPurgeJob,  # expired Idempotency-Key responses
+)

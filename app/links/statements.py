@@ -1,0 +1,194 @@
+"""The link statements: every rule, the row locks and the write in one round trip.
+
+A number row is locked (``FOR UPDATE``) before its verdict is computed, so concurrent attaches
+to one number serialise and each sees the previous one's result; a bulk statement locks its
+numbers in id order, so concurrent bulk requests cannot deadlock. The rules themselves are in
+``app.links.rules``.
+"""
+
+from app.kit.sql import psycopg_params
+from app.links.rules import (
+    CHANGED,
+    UNCHANGED,
+    attach_number_rules,
+    campaign_rules,
+    detach_from_campaign_rules,
+    detach_number_rules,
+)
+
+# A change resets the reconciler's bookkeeping. One made while a worker holds the row keeps the
+# lease's expiry as the next attempt: the worker's write-back sees the new version and makes
+# the row due again at once.
+_REQUEUE = """
+        desired_version = p.desired_version + 1,
+        carrier_line_option_error = NULL,
+        carrier_line_option_propagated_at = NULL,
+        attempts = 0,
+        updated_at = now()"""
+
+# Nothing to undo at the provider (never submitted, no worker on it): a detach settles at once.
+_NOTHING_TO_UNDO = (
+    "p.linked_campaign_ref IS NULL AND p.lease_owner IS NULL "
+    "AND p.sync_phase IS DISTINCT FROM 'confirm'"
+)
+
+_ATTACH_SET = """
+        campaign_id = :campaign_id,
+        carrier_line_option_status = 'pending',
+        sync_phase = '{phase}',
+        next_attempt_at = CASE WHEN p.lease_owner IS NULL THEN now() ELSE p.next_attempt_at END,
+        """ + _REQUEUE.lstrip()
+
+_DETACH_SET = f"""
+        campaign_id = NULL,
+        carrier_line_option_status = CASE WHEN {_NOTHING_TO_UNDO} THEN NULL ELSE 'pending' END,
+        sync_phase = CASE WHEN {_NOTHING_TO_UNDO} THEN NULL ELSE 'submit' END,
+        next_attempt_at = CASE
+            WHEN {_NOTHING_TO_UNDO} THEN NULL
+            WHEN p.lease_owner IS NULL THEN now()
+            ELSE p.next_attempt_at END,
+        {_REQUEUE.lstrip()}"""
+
+# The campaign with its brand's identity, tenant-scoped (no row when there is none).
+_CAMPAIGN = """
+    SELECT c.id, c.status, c.provider, c.provider_campaign_id, b.identity_status
+    FROM campaigns c JOIN brands b ON b.id = c.brand_id
+    WHERE c.id = :campaign_id AND c.org_id = :org_id AND c.mode = :mode
+"""
+
+CHECK_CAMPAIGN = psycopg_params(
+    f"""
+WITH camp AS ({_CAMPAIGN})
+SELECT camp.id, camp.provider, {campaign_rules("camp")} AS verdict
+FROM (SELECT 1) one LEFT JOIN camp ON true
+"""
+)
+
+
+# ---- one number ------------------------------------------------------------------------------
+
+
+def _single(verdict: str, set_clause: str, campaign: str = "") -> str:
+    """The single-number statement: the row as changed, or as it was when nothing changed;
+    no row on a rejection."""
+    return psycopg_params(
+        f"""
+WITH {campaign}num AS (
+    SELECT p.* FROM phone_numbers p
+    WHERE p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
+    FOR UPDATE
+), verdict AS (
+    SELECT {verdict} AS outcome
+    FROM (SELECT 1) one {"LEFT JOIN camp ON true" if campaign else ""} LEFT JOIN num ON true
+), changed AS (
+    UPDATE phone_numbers p SET {set_clause}
+    FROM verdict
+    WHERE verdict.outcome = '{CHANGED}'
+      AND p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
+    RETURNING p.*
+)
+SELECT verdict.outcome, row.* FROM verdict
+LEFT JOIN (
+    SELECT * FROM changed
+    UNION ALL
+    SELECT num.* FROM num, verdict WHERE verdict.outcome = '{UNCHANGED}'
+) row ON true
+"""
+    )
+
+
+ATTACH = _single(
+    f"""coalesce({campaign_rules("camp")},
+        CASE {attach_number_rules("num", ":campaign_id", "camp.provider")}
+             ELSE '{CHANGED}' END)""",
+    _ATTACH_SET.format(phase="submit"),
+    campaign=f"camp AS ({_CAMPAIGN}), ",
+)
+
+DETACH = _single(
+    f"CASE {detach_number_rules('num')} ELSE '{CHANGED}' END",
+    _DETACH_SET,
+)
+
+
+# ---- many numbers ----------------------------------------------------------------------------
+
+# Run before a bulk statement, in its transaction. JIT compiling it costs more than it saves
+# (the planner expects far more rows than 100,000), and its sorts fit in memory, not on disk.
+BULK_SETUP = ("SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'")
+
+# Request items: the value as given, the id it parsed to (phone_number_ids) and any rejection
+# found before the database (malformed values); duplicates ranked; the org's matching numbers
+# locked in id order.
+_INPUT = """
+input AS (
+    SELECT v.seq::int AS seq, v.value, v.given_id, v.pre_code
+    FROM unnest(CAST(:values AS text[]), CAST(:ids AS uuid[]), CAST(:codes AS text[]))
+         WITH ORDINALITY AS v(value, given_id, pre_code, seq)
+), ranked AS (
+    SELECT input.*, row_number() OVER (PARTITION BY {key} ORDER BY seq) AS nth FROM input
+), matched AS (
+    SELECT p.id, p.number, p.assigned, p.provider, p.region_code, p.number_type,
+           p.campaign_id, p.carrier_line_option_status, p.desired_version
+    FROM phone_numbers p
+    WHERE p.org_id = :org_id AND p.mode = :mode AND {match}
+    ORDER BY p.id
+    FOR UPDATE
+)"""
+
+_BY_ID = {
+    "key": "coalesce(given_id::text, value)",
+    "match": "p.id = ANY(CAST(:ids AS uuid[]))",
+    "join": "m.id = r.given_id",
+}
+_BY_NUMBER = {
+    "key": "value",
+    "match": "p.number = ANY(CAST(:values AS text[]))",
+    "join": "m.number = r.value",
+}
+
+
+def _bulk(by: dict[str, str], number_rules: str, set_clause: str) -> str:
+    """Decides every item, updates the numbers that change and records every item as the
+    task's; returns the count of items per verdict."""
+    return psycopg_params(
+        f"""
+WITH {_INPUT.format(**by)}, verdict AS (
+    SELECT r.seq, r.value, m.id AS number_id, m.number, m.desired_version,
+           CASE WHEN r.pre_code IS NOT NULL THEN r.pre_code
+                WHEN r.nth > 1 THEN 'DUPLICATE_IN_REQUEST'
+                {number_rules}
+                ELSE '{CHANGED}' END AS outcome
+    FROM ranked r LEFT JOIN matched m ON {by["join"]}
+), changed AS (
+    UPDATE phone_numbers p SET {set_clause}
+    FROM verdict v
+    WHERE v.outcome = '{CHANGED}' AND p.id = v.number_id
+    RETURNING p.id, p.desired_version
+), recorded AS (
+    INSERT INTO bulk_task_items (task_id, seq, value, phone_number_id, desired_version, code)
+    SELECT :task_id, v.seq, v.value, v.number_id,
+           coalesce(c.desired_version, v.desired_version),
+           CASE WHEN v.outcome IN ('{CHANGED}', '{UNCHANGED}') THEN NULL ELSE v.outcome END
+    FROM verdict v LEFT JOIN changed c ON c.id = v.number_id AND v.outcome = '{CHANGED}'
+    RETURNING 1
+)
+SELECT v.outcome, count(*) AS items FROM verdict v GROUP BY v.outcome
+"""
+    )
+
+
+_ATTACH_ITEM = attach_number_rules("m", ":campaign_id", ":campaign_provider")
+_DETACH_ITEM = detach_from_campaign_rules("m", ":campaign_id")
+_SUBMIT = _ATTACH_SET.format(phase="submit")
+
+# (operation, source) → statement
+BULK: dict[tuple[str, str], str] = {
+    ("attach", "phone_number_ids"): _bulk(_BY_ID, _ATTACH_ITEM, _SUBMIT),
+    ("attach", "numbers"): _bulk(_BY_NUMBER, _ATTACH_ITEM, _SUBMIT),
+    ("detach", "phone_number_ids"): _bulk(_BY_ID, _DETACH_ITEM, _DETACH_SET),
+    ("detach", "numbers"): _bulk(_BY_NUMBER, _DETACH_ITEM, _DETACH_SET),
+}
+# Numbers a provider's own bulk task (assignment by messaging profile) was asked to link: the
+# reconciler starts by looking at what the provider holds, rather than linking them again.
+ATTACH_BY_PROFILE = _bulk(_BY_NUMBER, _ATTACH_ITEM, _ATTACH_SET.format(phase="confirm"))

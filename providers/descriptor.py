@@ -1,0 +1,131 @@
+"""What a provider package exports: one descriptor, everything the gateway needs to know of it.
+
+The gateway never names a provider: it reads the catalog (``providers.catalog``) and asks each
+descriptor for its settings, its credential schema, its adapter, its webhook handling and its
+capabilities. A provider that runs inside the gateway (the sandbox) keeps its own state through
+``LinkLedger``, which the gateway implements on its database.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+import httpx
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from providers.base import Provider
+from providers.events import ProviderEvent
+
+
+class Capability(StrEnum):
+    BATCH_LINK = "batch_link"  # links many numbers of one campaign per call (``link_many``)
+    MOVE = "move"  # moves a number between campaigns in one call
+    ASSIGN_BY_PROFILE = "assign_by_profile"  # links a messaging profile's numbers (ProfileAssigner)
+
+
+class ProviderSettings(BaseSettings):
+    """A provider's own settings, read from the environment under its prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    def platform_credentials(self) -> dict[str, str] | None:
+        """Platform-wide credentials for orgs without an account of their own, if set."""
+        return None
+
+
+class HttpProviderSettings(ProviderSettings):
+    """Settings of a provider reached over HTTP with a request rate shared by all workers."""
+
+    base_url: str
+    rate_per_s: float = Field(gt=0)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """A number's link as a provider that runs inside the gateway holds it."""
+
+    number: str
+    campaign_ref: str | None
+    state: str  # the provider's own word for the operation (e.g. linking, unlinking)
+    outcome: str  # how it ends (e.g. success, failure)
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRead:
+    entry: LedgerEntry
+    settled: bool  # the operation has ended
+
+
+class LinkLedger(Protocol):
+    """Storage of a provider that runs inside the gateway, bound to one org."""
+
+    async def record(self, entries: Sequence[LedgerEntry], settle_in_s: float) -> None:
+        """Insert or replace each number's entry; it counts as settled after ``settle_in_s``."""
+        ...
+
+    async def read(self, number: str) -> LedgerRead | None: ...
+
+    async def forget(self, number: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterContext:
+    """What an adapter is built from: one account (or, for the sandbox, one org)."""
+
+    name: str  # the provider name the adapter answers for
+    settings: ProviderSettings
+    credentials: Mapping[str, str]  # empty for providers without accounts
+    webhook_url: str  # where the provider must send its events for this account
+    http: httpx.AsyncClient | None = None  # pooled and rate limited; None for in-gateway ones
+    ledger: LinkLedger | None = None  # for providers that run inside the gateway
+
+    def client(self) -> httpx.AsyncClient:
+        if self.http is None:
+            raise RuntimeError(f"{self.name}: built without an HTTP client")
+        return self.http
+
+    def __repr__(self) -> str:  # credentials stay out of logs and tracebacks
+        return f"AdapterContext({self.name})"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundWebhook:
+    """A provider's request to the gateway's webhook URL, as received."""
+
+    url: str  # the URL the provider was given (with the request's query, if any)
+    headers: Mapping[str, str]  # looks names up case-insensitively (Starlette's Headers)
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookHandler:
+    # raises events.WebhookSignatureError unless the request is provably the provider's
+    verify: Callable[[InboundWebhook, Mapping[str, str]], None]
+    # the events in the request; ValueError for a body that is not the provider's event
+    parse: Callable[[InboundWebhook], list[ProviderEvent]]
+
+
+def no_hint(credentials: Mapping[str, str]) -> str:
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderDescriptor:
+    name: str
+    # live providers need an org account; the one that is not serves every name in test mode
+    live: bool
+    settings_model: type[ProviderSettings]
+    build: Callable[[AdapterContext], Provider]
+    capabilities: frozenset[Capability] = frozenset()
+    # validates an account's credentials (strict, unknown fields refused); None: no accounts
+    credentials_model: type[BaseModel] | None = None
+    # a part of the credentials safe to show (e.g. "…a1b2"), never a secret
+    credentials_hint: Callable[[Mapping[str, str]], str] = no_hint
+    webhooks: WebhookHandler | None = None
+    summary: str = ""
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
