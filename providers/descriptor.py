@@ -125,7 +125,6 @@ class ProviderDescriptor:
     # a part of the credentials safe to show (e.g. "…a1b2"), never a secret
     credentials_hint: Callable[[Mapping[str, str]], str] = no_hint
     webhooks: WebhookHandler | None = None
-    summary: str = ""
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities

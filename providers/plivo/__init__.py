@@ -78,7 +78,6 @@ DESCRIPTOR = ProviderDescriptor(
     credentials_model=PlivoCredentials,
     credentials_hint=hint,
     webhooks=WebhookHandler(verify=verify, parse=parse),
-    summary="Plivo 10DLC: numbers linked per campaign, many per call.",
 )
 
 __all__ = [

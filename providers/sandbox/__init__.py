@@ -34,7 +34,6 @@ DESCRIPTOR = ProviderDescriptor(
     settings_model=SandboxSettings,
     build=build,
     capabilities=frozenset({Capability.BATCH_LINK, Capability.MOVE}),
-    summary="Built-in test-mode provider: asynchronous links that settle after a delay.",
 )
 
 __all__ = ["DESCRIPTOR", "SandboxProvider", "SandboxSettings"]

@@ -105,7 +105,6 @@ DESCRIPTOR = ProviderDescriptor(
     credentials_model=TelnyxCredentials,
     credentials_hint=hint,
     webhooks=WebhookHandler(verify=verify, parse=parse),
-    summary="Telnyx 10DLC: one assignment per call, or every number of a messaging profile.",
 )
 
 __all__ = ["DESCRIPTOR", "TelnyxCredentials", "TelnyxProvider", "TelnyxSettings"]
