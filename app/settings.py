@@ -6,7 +6,7 @@ are read under its own prefix (``NUMLINK_<PROVIDER>_``); see ``providers.catalog
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.kit.secrets import local_key, parse_keys
@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     # live brands and campaigns are read again from the provider this often (0: never)
     provider_refresh_interval_s: float = Field(default=3600.0, ge=0)
 
-    # Fernet keys, comma-separated, newest first (see app/kit/secrets.py); generated if unset
+    # Fernet keys, comma-separated, newest first (see app/kit/secrets.py). Required with
+    # DATABASE_URL; only the embedded development database generates one in the data dir.
     secret_keys: str | None = None
 
     # every provider's HTTP requests
@@ -59,8 +60,20 @@ class Settings(BaseSettings):
     # Refuse webhook targets on private or loopback addresses (live mode only)
     webhook_block_private: bool = True
 
+    def secret_keys_missing(self) -> bool:
+        """A configured database (the production shape) and no keys: the processes that share
+        it would each generate a key of their own and could not read each other's secrets."""
+        return bool(self.database_url) and not (self.secret_keys or "").strip()
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _fernet_keys(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_keys(value)  # a malformed key stops start-up, named
+        return value
+
     def secret_key_list(self) -> list[str]:
-        return parse_keys(self.secret_keys) if self.secret_keys else [local_key(self.data_dir)]
+        return parse_keys(self.secret_keys or "") or [local_key(self.data_dir)]
 
 
 @lru_cache(maxsize=1)

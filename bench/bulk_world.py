@@ -18,9 +18,8 @@ from typing import Any
 
 import httpx
 import psycopg
-from cryptography.fernet import Fernet
 
-from bench.setup import create_database, drop_database, libpq
+from bench.setup import SECRET_KEY, create_database, drop_database, libpq
 from tests.support.committed import start_worker, stop
 
 # Valid US local numbers: exchanges 220-309 (no N11 service codes) of a few area codes.
@@ -166,6 +165,7 @@ def api_process(
     """A real ``numlink api`` on a free loopback port; yields its base URL. A second port is
     tried if the first was taken meanwhile; its log is shown if it never gets ready."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMLINK_")}
+    env["NUMLINK_SECRET_KEYS"] = SECRET_KEY
     env.update(extra_env or {})
     env.update({"DATABASE_URL": url, "NUMLINK_KEY_RATE_PER_S": "0",
                 "NUMLINK_ACCESS_LOG": "false", "NUMLINK_LOG_LEVEL": "WARNING"})  # fmt: skip
@@ -228,7 +228,7 @@ def worker_env(base_url: str, rate_per_s: float, confirm_poll_s: float) -> dict[
         "NUMLINK_TELNYX_API_KEY": FAKE_KEY,
         "NUMLINK_TELNYX_BASE_URL": base_url,
         "NUMLINK_TELNYX_RATE_PER_S": str(rate_per_s),
-        "NUMLINK_SECRET_KEYS": Fernet.generate_key().decode(),
+        "NUMLINK_SECRET_KEYS": SECRET_KEY,
         "NUMLINK_CONFIRM_POLL_S": str(confirm_poll_s),
         "NUMLINK_WORKER_IDLE_SLEEP_S": "0.05",
     }

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from cryptography.fernet import Fernet
 from psycopg import sql
 
 from app.db.embedded import start_embedded
@@ -110,11 +111,16 @@ def seed(url: str, numbers: int) -> Seed:
     )
 
 
+# one key for every process a benchmark run starts (the API and workers share the database)
+SECRET_KEY = Fernet.generate_key().decode()
+
+
 def start_api(url: str, port: int, workers: int, access_log: bool) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMLINK_")}
     env.update(
         {
             "DATABASE_URL": url,
+            "NUMLINK_SECRET_KEYS": SECRET_KEY,
             "NUMLINK_KEY_RATE_PER_S": "0",
             "NUMLINK_ACCESS_LOG": "true" if access_log else "false",
             "NUMLINK_LOG_LEVEL": "WARNING",

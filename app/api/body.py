@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from app.api.handlers import details_of
 from app.kit.errors import UnsupportedMediaType, ValidationFailed
+from app.kit.schemas import CONTROL_CHARACTERS_ERROR
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -49,6 +50,9 @@ def _json_errors(exc: ValidationError) -> list[dict[str, Any]]:
             )
         elif error["type"] == "model_type":
             errors.append({"loc": ("body",), "msg": "must be a JSON object"})
+        elif error["type"] == CONTROL_CHARACTERS_ERROR:  # one error naming every field
+            for field, problem in error["ctx"]["problems"].items():
+                errors.append({"loc": (*error["loc"], field), "msg": problem})
         else:
             errors.append(dict(error))
     return errors

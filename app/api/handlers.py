@@ -20,6 +20,7 @@ from app.kit.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from app.kit.text import printable
 
 log = logging.getLogger("numlink.errors")
 
@@ -49,7 +50,7 @@ def render_error(request: Request, exc: NumlinkError) -> Response:
 
 def location_of(loc: Sequence[Any]) -> str:
     """``("query", "limit")`` → ``limit``; ``("body", "items", 3)`` → ``items.3``."""
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    parts = [printable(str(p)) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 
 

@@ -4,6 +4,7 @@ import logging
 import time
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ulid import ULID
 
@@ -13,6 +14,10 @@ from app.kit.errors import PayloadTooLarge
 from app.kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 access_log = logging.getLogger("numlink.access")
+
+
+# nginx's code for "client closed request": counted and logged as such, never as a 500
+CLIENT_CLOSED_REQUEST = 499
 
 
 class RequestContextMiddleware:
@@ -42,6 +47,9 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # the client went away while its body was read: nobody is left to answer
+            status = CLIENT_CLOSED_REQUEST
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

@@ -12,9 +12,10 @@ from starlette.responses import Response
 
 from app.api.envelope import JSONBody, error_response
 from app.api.handlers import request_id_of
+from app.api.params import PUBLIC
 from app.db.migrations import alembic_config
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], dependencies=PUBLIC)
 
 
 @router.get("/healthz", summary="The process is up")

@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from app.api import idempotency
@@ -18,7 +18,9 @@ from app.kit.errors import InternalError, NumlinkError
 log = logging.getLogger("numlink.request")
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
-_EXPECTED = (NumlinkError, RequestValidationError, HTTPException)
+# passed on as they are: errors with their own answer, and a client gone mid-request (which
+# gets no answer; the middleware counts it)
+_EXPECTED = (NumlinkError, RequestValidationError, HTTPException, ClientDisconnect)
 
 
 def request_session(request: Request) -> AsyncSession:

@@ -1,10 +1,10 @@
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from app.kit.schemas import RequestSchema, ResponseSchema
+from app.kit.schemas import CHECKED_ELSEWHERE, RequestSchema, ResponseSchema
 
 MAX_ITEMS = 100_000
 Outcome = Literal["pending", "propagated", "failed", "rejected"]
@@ -17,8 +17,8 @@ class BulkRequest(RequestSchema):
     attach only) has the provider link every number on that profile; the task's items are
     known once the provider's own task has finished."""
 
-    phone_number_ids: list[Any] | None = None
-    numbers: list[Any] | None = None
+    phone_number_ids: Annotated[list[Any], CHECKED_ELSEWHERE] | None = None
+    numbers: Annotated[list[Any], CHECKED_ELSEWHERE] | None = None
     messaging_profile_id: str | None = Field(default=None, min_length=1, max_length=128)
     dry_run: bool = False
 

@@ -25,7 +25,8 @@ from app.db.models import BulkTask
 from app.db.tenancy import Tenant
 from app.kit.errors import ValidationFailed
 from app.kit.ids import parse_id
-from app.kit.phone import E164_PATTERN
+from app.kit.phone import is_e164
+from app.kit.text import control_character_problem, printable
 from app.links.repository import CampaignCheck, LinkRepository
 from app.links.rules import CHANGED, UNCHANGED, item_message
 from app.links.service import Operation, check_bulk_campaign
@@ -58,13 +59,17 @@ def request_items(body: BulkRequest) -> tuple[str, list[Any]]:
 
 
 def item_arrays(source: str, items: list[Any]) -> dict[str, list[Any]]:
-    """Values, parsed ids and early rejections, index-aligned, for the bulk statement."""
+    """Values, parsed ids and early rejections, index-aligned, for the bulk statement.
+
+    An item that is not a string, holds a control character or (``numbers``) is not exact
+    E.164 is rejected as VALIDATION_FAILED on its own; the others go on."""
     values: list[str] = []
     ids: list[uuid.UUID | None] = []
     codes: list[str | None] = []
     for item in items:
-        if not isinstance(item, str):
-            values.append(repr(item)[:64])
+        if not isinstance(item, str) or control_character_problem(item) is not None:
+            shown = printable(item) if isinstance(item, str) else repr(item)
+            values.append(shown[:64])
             ids.append(None)
             codes.append("VALIDATION_FAILED")
         elif source == "phone_number_ids":
@@ -75,7 +80,7 @@ def item_arrays(source: str, items: list[Any]) -> dict[str, list[Any]]:
         else:
             values.append(item[:64])
             ids.append(None)
-            codes.append(None if E164_PATTERN.match(item) else "VALIDATION_FAILED")
+            codes.append(None if is_e164(item) else "VALIDATION_FAILED")
     return {"values": values, "ids": ids, "codes": codes}
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.cli.bulk import bulk_cli
 from app.cli.database import resolve_database
 from app.db.engine import create_engine, create_sessionmaker
-from app.db.migrations import upgrade
+from app.db.migrations import MigrationRefused, upgrade
 from app.db.models import (
     IdempotencyKey,
     Mode,
@@ -51,10 +51,21 @@ ENCRYPTED_COLUMNS = (
 HostOpt = Annotated[str | None, typer.Option(help="Bind address (default NUMLINK_HOST)")]
 PortOpt = Annotated[int | None, typer.Option(help="Port (default NUMLINK_PORT)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
+MISSING_SECRET_KEYS = (
+    "NUMLINK_SECRET_KEYS is required with DATABASE_URL: every process (API, worker, secrets "
+    "rotate) must encrypt and decrypt with the same key, and a key generated in one process's "
+    "data directory is unreadable by the others. Generate one with\n"
+    "  python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'\n"
+    "and give it to every process."
+)
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except MigrationRefused as exc:  # from migrate, or serve migrating the embedded database
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None
 
 
 def _problems(exc: ValidationError, env_prefix: str) -> str:
@@ -77,12 +88,17 @@ def _catalog() -> ProviderCatalog:
     return catalog
 
 
-def _settings(host: str | None = None, port: int | None = None) -> Settings:
+def _settings(
+    host: str | None = None, port: int | None = None, *, secret_keys: bool = False
+) -> Settings:
+    """The settings, or a clear exit; ``secret_keys``: the command encrypts or decrypts."""
     try:
         settings = get_settings()
     except ValidationError as exc:
         _fail(f"invalid configuration: {_problems(exc, 'NUMLINK_')}")
     _catalog()
+    if secret_keys and settings.secret_keys_missing():
+        _fail(MISSING_SECRET_KEYS)
     if host is not None:
         settings.host = host
     if port is not None:
@@ -94,7 +110,7 @@ def _settings(host: str | None = None, port: int | None = None) -> Settings:
 @cli.command()
 def serve(host: HostOpt = None, port: PortOpt = None) -> None:
     """API and propagation worker in one process (development)."""
-    settings = _settings(host, port)
+    settings = _settings(host, port, secret_keys=True)
     resolve_database(settings, migrate=True)
     _banner(settings)
     asyncio.run(_serve_all(settings, _catalog()))
@@ -130,7 +146,7 @@ def api(host: HostOpt = None, port: PortOpt = None, workers: int | None = None) 
     """The HTTP API only (stateless; run as many as you like)."""
     import uvicorn
 
-    settings = _settings(host, port)
+    settings = _settings(host, port, secret_keys=True)
     resolve_database(settings, migrate=False)
     uvicorn.run(
         "app.asgi:app",
@@ -145,7 +161,7 @@ def api(host: HostOpt = None, port: PortOpt = None, workers: int | None = None) 
 @cli.command()
 def worker() -> None:
     """The worker only: propagation and status webhooks (run several to scale out)."""
-    settings = _settings()
+    settings = _settings(secret_keys=True)
     resolve_database(settings, migrate=False)
     asyncio.run(_run_worker(settings, _catalog()))
 
@@ -238,7 +254,7 @@ def secrets_rotate(as_json: JsonOpt = False) -> None:
     older keys can be removed from the setting."""
     from app.kit.secrets import SecretBox, SecretBoxError
 
-    box = SecretBox(_settings().secret_key_list())
+    box = SecretBox(_settings(secret_keys=True).secret_key_list())
 
     async def run(session: AsyncSession) -> dict[str, Any]:
         resealed = 0

@@ -29,6 +29,7 @@ def create_engine(url: str | URL, *, pool_size: int = 20, autocommit: bool = Fal
         max_overflow=0,  # wait for a pooled connection rather than open and close new ones
         pool_pre_ping=False,
         pool_recycle=1800,
+        hide_parameters=True,  # errors never show a statement's values (tenant data)
     )
 
 

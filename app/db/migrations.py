@@ -8,6 +8,10 @@ from alembic.config import Config
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class MigrationRefused(RuntimeError):
+    """A revision will not apply to the data as it is; the message says what to do."""
+
+
 def alembic_config(database_url: str | None = None) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))

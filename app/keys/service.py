@@ -34,7 +34,7 @@ SCOPES: tuple[str, ...] = (
     "providers:read",
     "providers:write",
 )
-_KEY_RE = re.compile(r"^am_(live|test)_([0-9a-f]{32})_([0-9a-f]{48})$")
+_KEY_RE = re.compile(r"am_(live|test)_([0-9a-f]{32})_([0-9a-f]{48})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,7 @@ class KeyAuthenticator:
         self._cache: dict[uuid.UUID, _CachedKey] = {}
 
     async def authenticate(self, session: AsyncSession, raw: str | None) -> AuthContext:
-        match = _KEY_RE.match(raw or "")
+        match = _KEY_RE.fullmatch(raw or "")
         if match is None:
             raise Unauthorized()
         mode, key_hex, secret = match.groups()

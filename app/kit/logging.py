@@ -1,7 +1,14 @@
-"""JSON log lines carrying request_id and org_id; secrets are never passed to loggers."""
+"""JSON log lines carrying request_id and org_id; secrets are never passed to loggers.
+
+Exceptions are logged without their messages: a database error's message quotes the values
+it choked on, and any other message may quote a request value. What is kept says what failed
+and where: the exception types of the chain, a database error's SQLSTATE and statement
+(without its parameters), and the stack.
+"""
 
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,9 +33,32 @@ class JSONFormatter(logging.Formatter):
         if org_id:
             entry["org_id"] = org_id
         entry.update({k: v for k, v in record.__dict__.items() if k not in _RESERVED})
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            entry["exc"] = describe_exception(record.exc_info[1])
         return orjson.dumps(entry, default=str).decode()
+
+
+def describe_exception(exc: BaseException) -> str:
+    """The chain of ``exc`` (root cause first, as Python prints it) without any message."""
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and link not in chain:
+        chain.append(link)
+        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
+    parts = []
+    for link in reversed(chain):
+        kind = type(link)
+        lines = [f"{kind.__module__}.{kind.__qualname__}"]
+        sqlstate = getattr(link, "sqlstate", None)  # a database driver's error
+        if isinstance(sqlstate, str):
+            lines.append(f"SQLSTATE {sqlstate}")
+        statement = getattr(link, "statement", None)  # SQLAlchemy's, parameters apart
+        if isinstance(statement, str):
+            lines.append(f"SQL: {statement}")
+        stack = traceback.extract_tb(link.__traceback__)
+        lines.append("".join(stack.format()).rstrip())
+        parts.append("\n".join(lines))
+    return "\n-- which led to --\n".join(parts)
 
 
 def configure_logging(level: str = "INFO") -> None:

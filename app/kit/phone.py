@@ -6,7 +6,10 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-E164_PATTERN = re.compile(r"^\+[1-9]\d{6,14}$")
+# ASCII digits only (``\d`` takes any Unicode digit), and matched whole (``$`` would let a
+# trailing newline through): use ``is_e164``, never ``.match``.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+E164_JSON_PATTERN = r"^\+[1-9][0-9]{6,14}$"  # the same, for JSON Schema (and migration 0006)
 _TYPES: dict[int, str] = {
     PhoneNumberType.FIXED_LINE: "local",
     PhoneNumberType.FIXED_LINE_OR_MOBILE: "local",
@@ -35,9 +38,14 @@ class ParsedNumber:
         return self.region_code == "US" and self.number_type in LONG_CODE_TYPES
 
 
+def is_e164(raw: str) -> bool:
+    """Exactly ``+`` and 7-15 ASCII digits, the first not 0: nothing before or after."""
+    return _E164.fullmatch(raw) is not None
+
+
 def parse_e164(raw: str) -> ParsedNumber:
     """Accept exactly E.164 (``+`` and 7-15 digits) that libphonenumber knows to be valid."""
-    if not E164_PATTERN.match(raw):
+    if not is_e164(raw):
         raise ValueError("must be E.164, e.g. +14155552671")
     try:
         parsed = phonenumbers.parse(raw, None)

@@ -89,7 +89,8 @@ VERDICTS: dict[str, Verdict] = {
 
 # Codes only bulk items carry: found before the database, or read later from the number.
 ITEM_ONLY: dict[str, str] = {
-    "VALIDATION_FAILED": "not an E.164 number (e.g. +14155552671) or not a string",
+    "VALIDATION_FAILED": "not a string, holds a control character, or (numbers) not exact"
+    " E.164 in ASCII digits (e.g. +14155552671)",
     "DUPLICATE_IN_REQUEST": "appears earlier in this request; processed once",
     "NOT_ON_CAMPAIGN": "the number is not linked to this campaign",
     "SUPERSEDED": "a later change to this number replaced this request's change",

@@ -1,38 +1,26 @@
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
-from app.kit.phone import NUMBER_TYPES
-from app.kit.schemas import RequestSchema, ResponseSchema
+from app.kit.phone import E164_JSON_PATTERN, NUMBER_TYPES
+from app.kit.schemas import FreeText, RequestSchema, ResponseSchema
+from app.kit.urls import WebhookUrl
 from app.provider_accounts.schemas import ProviderName
 
 LineStatusName = Literal["pending", "propagated", "failed"]
 NumberType = Literal[NUMBER_TYPES]  # type: ignore[valid-type]
 
 
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an absolute http(s) URL")
-    return value
-
-
-WebhookUrl = Annotated[
-    str,
-    Field(max_length=2048, json_schema_extra={"format": "uri", "pattern": "^https?://[^/?#]+"}),
-    AfterValidator(_http_url),
-]
-Label = Annotated[str, Field(max_length=255)]
+Label = Annotated[FreeText, Field(max_length=255)]
 
 
 class NumberRegister(RequestSchema):
     number: str = Field(
         max_length=32,
         description="E.164, e.g. +14155552671",
-        json_schema_extra={"pattern": r"^\+[1-9]\d{6,14}$"},
+        json_schema_extra={"pattern": E164_JSON_PATTERN},
     )
     provider: ProviderName
     label: Label | None = None

@@ -96,16 +96,15 @@ async def get_provider_account(
 
 @router.delete(
     "/{provider}",
-    status_code=204,
+    response_model=Envelope[ProviderAccountOut],
     responses=errors_doc(NotFound, write=True),
-    summary="Remove a provider account",
+    summary="Remove a provider account (answers with the account as it was)",
 )
 async def delete_provider_account(
     provider: str, request: Request, auth: AuthContext = Depends(authorize("providers:write"))
 ) -> Response:
     state = request.app.state
-    await service.remove_account(
-        request_session(request), auth.tenant, state.providers.catalog, provider
-    )
+    catalog = state.providers.catalog
+    removed = await service.remove_account(request_session(request), auth.tenant, catalog, provider)
     state.providers.forget(auth.tenant)
-    return Response(status_code=204)
+    return ok(service.account_out(removed, state.settings, catalog))

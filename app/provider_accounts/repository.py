@@ -44,10 +44,13 @@ class ProviderAccountRepository(TenantRepository[ProviderAccount]):
         account: ProviderAccount = (await self.session.execute(stmt)).scalar_one()
         return account
 
-    async def remove(self, provider: str) -> bool:
-        stmt = self.scoped(delete(ProviderAccount).where(ProviderAccount.provider == provider))
-        result: Any = await self.session.execute(stmt)
-        return bool(result.rowcount)
+    async def remove(self, provider: str) -> ProviderAccount | None:
+        """Deletes the account; returns it as it was (None if there was none)."""
+        stmt = self.scoped(
+            delete(ProviderAccount).where(ProviderAccount.provider == provider)
+        ).returning(ProviderAccount)
+        removed: ProviderAccount | None = (await self.session.execute(stmt)).scalar()
+        return removed
 
 
 async def find_by_webhook_token(session: Any, provider: str, token: str) -> ProviderAccount | None:

@@ -104,7 +104,9 @@ async def get_account(
 
 async def remove_account(
     session: AsyncSession, tenant: Tenant, catalog: ProviderCatalog, provider: str
-) -> None:
+) -> ProviderAccount:
     live_provider(catalog, provider)
-    if not await ProviderAccountRepository(session, tenant).remove(provider):
+    removed = await ProviderAccountRepository(session, tenant).remove(provider)
+    if removed is None:
         raise NotFound(f"no {provider} account is configured")
+    return removed

@@ -3,12 +3,18 @@ from starlette.responses import Response
 
 from app.api.envelope import Envelope, ok
 from app.api.openapi import errors_doc
+from app.api.params import PUBLIC
 from app.api.routing import UnitOfWorkRoute, request_session
 from app.kit.errors import NotFound, Unauthorized, ValidationFailed
 from app.provider_webhooks import service
 from app.provider_webhooks.schemas import WebhookReceipt
 
-router = APIRouter(prefix="/v1/providers", tags=["provider webhooks"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/v1/providers",
+    tags=["provider webhooks"],
+    route_class=UnitOfWorkRoute,
+    dependencies=PUBLIC,
+)
 
 
 EVENT_BODY_DOC = {

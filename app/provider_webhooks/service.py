@@ -3,6 +3,7 @@ each event once. Link events settle a number only when they confirm exactly what
 waiting for; any other link event makes the reconciler look again, so a late, duplicated or
 reordered event can never move a number away from what the provider really holds."""
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.errors import NotFound, Unauthorized, ValidationFailed
 from app.kit.secrets import SecretBox
+from app.kit.text import control_character_problem
 from app.provider_accounts.credentials import (
     DEFAULT_TOKEN,
     Credentials,
@@ -24,7 +26,7 @@ from app.provider_webhooks.schemas import WebhookReceipt
 from app.settings import Settings
 from providers.catalog import ProviderCatalog
 from providers.descriptor import InboundWebhook, WebhookHandler
-from providers.events import BrandEvent, CampaignEvent, WebhookSignatureError
+from providers.events import BrandEvent, CampaignEvent, ProviderEvent, WebhookSignatureError
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,16 @@ async def account_credentials(
     if found is None:
         raise NotFound("unknown provider account")
     return found
+
+
+def check_event_text(events: list[ProviderEvent]) -> None:
+    """Even a signed event is input: no control character reaches the database."""
+    for event in events:
+        for field in dataclasses.fields(event):
+            value = getattr(event, field.name)
+            problem = control_character_problem(value) if isinstance(value, str) else None
+            if problem is not None:
+                raise ValidationFailed(details={f"body.{field.name}": problem})
 
 
 async def receive_webhook(
@@ -84,6 +96,7 @@ async def receive_webhook(
         raise ValidationFailed(
             details={"body": f"not a {received.provider} event: {exc}"}
         ) from None
+    check_event_text(events)
     repo = ProviderEventRepository(session, received.provider, credentials.org_id)
     duplicates = changed = 0
     for event in events:

@@ -24,12 +24,12 @@ from app.test_helpers.schemas import (
 )
 
 
-def authorize_test_mode(scope: str) -> Callable[[Request], Awaitable[AuthContext]]:
+def authorize_test_mode(scope: str) -> Callable[..., Awaitable[AuthContext]]:
     """401 and 403 as everywhere, then 404 for a live key: the helpers do not exist there."""
-    authorized = authorize(scope)
 
-    async def authorized_in_test_mode(request: Request) -> AuthContext:
-        auth = await authorized(request)
+    async def authorized_in_test_mode(
+        auth: AuthContext = Depends(authorize(scope)),
+    ) -> AuthContext:
         service.require_test_mode(auth.tenant)
         return auth
 

@@ -3,7 +3,7 @@ from typing import Literal
 from pydantic import Field
 
 from app.db.models import CampaignStatus, IdentityStatus
-from app.kit.schemas import RequestSchema
+from app.kit.schemas import FreeText, RequestSchema
 
 
 class SetIdentityStatus(RequestSchema):
@@ -20,4 +20,4 @@ class SetAssignment(RequestSchema):
 
 class CarrierOutcome(RequestSchema):
     outcome: Literal["propagated", "failed"]
-    reason: str | None = Field(default=None, max_length=500)
+    reason: FreeText | None = Field(default=None, max_length=500)

@@ -1,23 +1,12 @@
 import uuid
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
-from app.kit.schemas import RequestSchema, ResponseSchema
+from app.kit.schemas import FreeText, RequestSchema, ResponseSchema
+from app.kit.urls import WebhookUrl
 from app.webhooks.signing import is_valid_secret
-
-MAX_URL_LENGTH = 2048
-
-
-def _http_url(value: str) -> str:
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
-        raise ValueError("must not contain whitespace or control characters")
-    parts = urlsplit(value)  # .port raises ValueError on a malformed port
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.port == 0:
-        raise ValueError("must be an absolute http(s) URL")
-    return value
 
 
 def _whsec(value: str) -> str:
@@ -26,19 +15,9 @@ def _whsec(value: str) -> str:
     return value
 
 
-EndpointUrl = Annotated[
-    str,
-    Field(
-        max_length=MAX_URL_LENGTH,
-        json_schema_extra={"format": "uri", "pattern": "^https?://[^/?#]+"},
-    ),
-    AfterValidator(_http_url),
-]
-
-
 class EndpointCreate(RequestSchema):
-    url: EndpointUrl
-    description: Annotated[str, Field(max_length=500)] | None = None
+    url: WebhookUrl
+    description: Annotated[FreeText, Field(max_length=500)] | None = None
 
 
 class SecretRotate(RequestSchema):

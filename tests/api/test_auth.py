@@ -147,3 +147,13 @@ class TestLogs:
         for record in caplog.records:
             text = record.getMessage() + repr(record.__dict__)
             assert secret not in text
+
+
+async def test_two_authorization_headers_are_401(api: Api, world: World) -> None:
+    other = await world.key(Mode.TEST)
+    for second in (f"Bearer {world.test_key}", f"Bearer {other}", "Bearer am_test_bad", ""):
+        headers = [("Authorization", f"Bearer {world.test_key}"), ("Authorization", second)]
+        response = await api.client.get("/v1/brands", headers=headers)
+        assert_unauthorized(response)
+    single = await api.client.get("/v1/brands", headers=[("Authorization", f"Bearer {other}")])
+    assert single.status_code == 200

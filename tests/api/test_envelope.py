@@ -1,13 +1,19 @@
 """Every response is the envelope, with a ULID request id; 401/403 come before validation."""
 
+import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy import text
+from starlette.types import Message
 
-from app.api.routing import UnitOfWorkRoute
+from app.api.routing import UnitOfWorkRoute, request_session
+from app.kit.logging import JSONFormatter
+from app.kit.metrics import HTTP_REQUESTS
 from tests.support.api import Api, World, error_code
 
 ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
@@ -171,3 +177,71 @@ async def test_validation_details_name_query_fields(api: Api, world: World) -> N
         error_code(await api.get("/v1/campaigns?brand_id=nope", world.test_key))
         == "VALIDATION_FAILED"
     )
+
+
+async def test_error_logs_carry_no_sql_parameters_or_request_values(
+    api: Api, app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    router = APIRouter(route_class=UnitOfWorkRoute)
+
+    @router.post("/boom-sql")
+    async def boom_sql(request: Request) -> None:
+        value = (await request.json())["value"]
+        await request_session(request).execute(text("SELECT CAST(:v AS integer)"), {"v": value})
+
+    app.router.routes.extend(router.routes)
+    with caplog.at_level(logging.INFO):
+        response = await api.post("/boom-sql", json={"value": "secret-value-42"})
+    assert_error(response, 500, "INTERNAL_ERROR")
+    logged = "\n".join(JSONFormatter().format(record) for record in caplog.records)
+    assert "InvalidTextRepresentation" in logged  # what failed, and where, is still there
+    assert "SELECT CAST" in logged and "boom_sql" in logged
+    assert "secret-value-42" not in logged
+
+
+async def test_a_client_gone_mid_body_is_not_an_internal_error(
+    app: FastAPI, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    messages: list[Message] = [
+        {"type": "http.request", "body": b'{"provider": "sand', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        if messages:
+            return messages.pop(0)
+        await asyncio.sleep(60)
+        raise AssertionError("read after the disconnect")
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = [
+        (b"host", b"numlink.test"),
+        (b"authorization", f"Bearer {world.test_key}".encode()),
+        (b"content-type", b"application/json"),
+        (b"content-length", b"60"),
+    ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/brands",
+        "raw_path": b"/v1/brands",
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("numlink.test", 80),
+    }
+    errors_before = HTTP_REQUESTS.labels("POST", "/v1/brands", "500")._value.get()
+    gone_before = HTTP_REQUESTS.labels("POST", "/v1/brands", "499")._value.get()
+    with caplog.at_level(logging.INFO):
+        await app(scope, receive, send)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert not [m for m in sent if m.get("status") == 500]
+    assert HTTP_REQUESTS.labels("POST", "/v1/brands", "500")._value.get() == errors_before
+    assert HTTP_REQUESTS.labels("POST", "/v1/brands", "499")._value.get() == gone_before + 1

@@ -62,3 +62,18 @@ async def test_docs_page(api: Api) -> None:
 async def test_every_error_code_appears_in_the_spec(api: Api) -> None:
     spec = (await api.get("/openapi.json")).text
     assert [e.code for e in ALL_ERRORS if e.code not in spec] == []
+
+
+async def test_bearer_security_on_every_operation_that_needs_a_key(api: Api) -> None:
+    spec = (await api.get("/openapi.json")).json()
+    schemes = spec["components"]["securitySchemes"]
+    ((name, scheme),) = schemes.items()
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert "security" not in spec  # no global requirement: public operations stay public
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            public = not path.startswith("/v1/") or path.startswith("/v1/providers/")
+            expected: list[dict[str, list[str]]] = [] if public else [{name: []}]
+            assert operation.get("security", []) == expected, (method, path)
+    public_paths = {p for p in spec["paths"] if not p.startswith("/v1/")}
+    assert public_paths == {"/healthz", "/readyz", "/metrics"}

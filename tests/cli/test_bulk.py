@@ -6,10 +6,7 @@ import csv
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,11 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.engine import create_engine, create_sessionmaker
 from tests.support.api import Api, World, data, us_number
-from tests.support.app import TEST_SECRET_KEY
 from tests.support.committed import stop
 from tests.support.database import DatabaseServer
+from tests.support.processes import (
+    CLI,
+    UNSET,
+    free_port,
+    numlink_env,
+    start_numlink,
+    wait_ready,
+)
 
-CLI = [sys.executable, "-c", "from app.cli.main import main; main()"]
 SERVER_ENV = {
     "NUMLINK_HOST": "127.0.0.1",
     "NUMLINK_SANDBOX_DELAY_S": "0",
@@ -36,10 +39,8 @@ SERVER_ENV = {
     "NUMLINK_RETRY_BASE_S": "0.05",
     "NUMLINK_WORKER_IDLE_SLEEP_S": "0.05",
     "NUMLINK_KEY_CACHE_TTL_S": "0",
-    "NUMLINK_SECRET_KEYS": TEST_SECRET_KEY,
     "NUMLINK_LOG_LEVEL": "WARNING",
 }
-UNSET = ("DATABASE_URL", "NUMLINK_DATABASE_URL", "NUMLINK_TEST_DATABASE_URL", "NUMLINK_API_KEY")
 
 
 @dataclass(frozen=True)
@@ -92,36 +93,8 @@ class Gateway:
         return dict(data(await world.api.get(f"/v1/phone-numbers/{number_id}", world.test_key)))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    environment = {k: v for k, v in os.environ.items() if k not in UNSET}
-    environment.update(SERVER_ENV, DATABASE_URL=url, NUMLINK_PORT=str(port))
-    with log.open("wb") as log_file:
-        return subprocess.Popen(
-            [*CLI, "serve"], env=environment, stdout=log_file, stderr=subprocess.STDOUT
-        )
-
-
-def log_tail(log: Path) -> str:
-    return log.read_text()[-2000:]
-
-
-async def wait_ready(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    async with httpx.AsyncClient(base_url=base_url) as client:
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if (await client.get("/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"numlink serve did not start:\n{log_tail(log)}")
+    return start_numlink(["serve"], numlink_env(url, **SERVER_ENV, NUMLINK_PORT=str(port)), log)
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,11 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import pool, text
 
 from app.db.engine import create_engine
+from app.db.migrations import upgrade
 from app.keys.service import SCOPES
 from tests.support.api import Api, data, error_code
 from tests.support.app import build_app, client_for, test_settings
+from tests.support.database import DatabaseServer
 
 CLI = [sys.executable, "-c", "from app.cli.main import main; main()"]
 
@@ -47,7 +49,12 @@ async def numlink(*args: str, env: dict[str, str]) -> Result:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
     assert process.returncode is not None
     return Result(process.returncode, stdout.decode(), stderr.decode())
 
@@ -57,8 +64,13 @@ async def numlink_all(*commands: list[str], env: dict[str, str]) -> list[Result]
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    """This environment without any database setting, plus ``extra``."""
-    unset = ("DATABASE_URL", "NUMLINK_DATABASE_URL", "NUMLINK_TEST_DATABASE_URL")
+    """This environment without any database or secret key setting, plus ``extra``."""
+    unset = (
+        "DATABASE_URL",
+        "NUMLINK_DATABASE_URL",
+        "NUMLINK_TEST_DATABASE_URL",
+        "NUMLINK_SECRET_KEYS",
+    )
     environment = {k: v for k, v in os.environ.items() if k not in unset}
     environment.update(extra)
     return environment
@@ -154,6 +166,28 @@ async def test_embedded_database_when_unconfigured(tmp_path: Path) -> None:
     assert created["name"] == "Embedded"
     # the organisation lives in a PostgreSQL cluster in the data directory
     assert (tmp_path / "pgdata" / "PG_VERSION").exists()
+    # and the secrets in a development key generated there
+    rotated = (await numlink("secrets", "rotate", "--json", env=env)).json()
+    assert rotated == {"resealed": 0}
+    assert (tmp_path / "secret.key").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["serve"], ["api"], ["worker"], ["secrets", "rotate"]],
+    ids=["serve", "api", "worker", "secrets-rotate"],
+)
+async def test_a_configured_database_needs_secret_keys(
+    database_url: str, tmp_path: Path, command: list[str]
+) -> None:
+    env = cli_env(
+        DATABASE_URL=database_url, NUMLINK_DATA_DIR=str(tmp_path), NUMLINK_HOST="256.0.0.1"
+    )
+    refused = await numlink(*command, env=env)
+    assert refused.returncode == 2, refused.stderr
+    assert "NUMLINK_SECRET_KEYS" in refused.stderr and "Fernet.generate_key" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "secret.key").exists()
 
 
 async def test_secrets_rotate_reencrypts_with_the_new_key(database_url: str) -> None:
@@ -193,3 +227,27 @@ async def test_bad_configuration_is_a_clear_error() -> None:
     assert result.returncode == 2
     assert "invalid configuration: NUMLINK_TELNYX_PUBLIC_KEY" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_migrate_names_stored_numbers_that_are_not_e164(server: DatabaseServer) -> None:
+    url = server.create_database(migrate=False)
+    upgrade(url, "0005")
+    engine = create_sync_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            org = conn.execute(text("INSERT INTO orgs (id, name) VALUES (gen_random_uuid(), 'o')"
+                                    " RETURNING id")).scalar_one()  # fmt: skip
+            bad = conn.execute(
+                text(
+                    "INSERT INTO phone_numbers (id, org_id, mode, number, number_type, provider,"
+                    " assigned, sms_enabled, mms_enabled) VALUES (gen_random_uuid(), :org, 'test',"
+                    " '+14155559900' || chr(10), 'local', 'sandbox', true, true, true) RETURNING id"
+                ),
+                {"org": org},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    refused = await numlink("migrate", env=cli_env(DATABASE_URL=url))
+    assert refused.returncode == 2
+    assert "migration 0006 refused" in refused.stderr and str(bad) in refused.stderr
+    assert "'+14155559900\\n'" in refused.stderr and "Traceback" not in refused.stderr

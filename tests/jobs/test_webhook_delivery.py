@@ -2,13 +2,10 @@
 standardwebhooks library, retries, giving up, leases, disabled endpoints, live-mode re-checks."""
 
 import asyncio
-import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -23,65 +20,9 @@ from tests.support.api import data, us_number
 from tests.support.app import settle, test_catalog, test_settings
 from tests.support.committed import CommittedWorld, committed_world, wait_until
 from tests.support.database import DatabaseServer
+from tests.support.receiver import Received, receiver
 
 EVENT = "phone_number.carrier_line_option.updated"
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-class Receiver:
-    """Answers the n-th request (0-based) with ``answer(n)``: (status, delay in seconds)."""
-
-    def __init__(self, answer: Callable[[int], tuple[int, float]]) -> None:
-        self.answer = answer
-        self.requests: list[Received] = []
-        self._lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                with receiver._lock:
-                    index = len(receiver.requests)
-                    headers = {k.lower(): v for k, v in self.headers.items()}
-                    receiver.requests.append(Received(self.path, headers, body))
-                status, delay = receiver.answer(index)
-                time.sleep(delay)
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.block_on_close = False
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-
-    def to(self, path: str) -> list[Received]:
-        return [r for r in self.requests if r.path == path]
-
-
-@contextmanager
-def receiver(
-    answer: Callable[[int], tuple[int, float]] = lambda n: (200, 0.0),
-) -> Iterator[Receiver]:
-    rx = Receiver(answer)
-    thread = threading.Thread(target=rx.server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield rx
-    finally:
-        rx.server.shutdown()
-        rx.server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,8 @@
 """A committed database with a running app, for tests of races, workers and crashes."""
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -20,6 +18,7 @@ from app.settings import Settings
 from providers.catalog import ProviderCatalog
 from tests.support.api import Api, World
 from tests.support.app import build_app, client_for
+from tests.support.processes import CLI, numlink_env
 
 
 @dataclass
@@ -63,11 +62,11 @@ async def committed_world(
 def start_worker(
     url: str, env: Mapping[str, str], log: IO[bytes] | None = None
 ) -> subprocess.Popen[bytes]:
-    """A real ``numlink worker`` process on ``url``; its JSON log goes to ``log``."""
-    environment = {k: v for k, v in os.environ.items() if k != "NUMLINK_TEST_DATABASE_URL"}
-    environment.update({"DATABASE_URL": url, "NUMLINK_LOG_LEVEL": "WARNING", **env})
+    """A real ``numlink worker`` process on ``url`` (the test secret key unless ``env`` gives
+    one); its JSON log goes to ``log``."""
+    environment = numlink_env(url, **{"NUMLINK_LOG_LEVEL": "WARNING", **env})
     return subprocess.Popen(
-        [sys.executable, "-c", "from app.cli.main import main; main()", "worker"],
+        [*CLI, "worker"],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=log if log is not None else subprocess.DEVNULL,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.models.base import TS, Base, Mode, Timestamps, enum_values
 from app.kit.ids import new_id
+from app.kit.phone import E164_JSON_PATTERN
 
 
 class LineStatus(StrEnum):
@@ -58,6 +59,8 @@ class PhoneNumber(Timestamps, Base):
             f"carrier_line_option_status IN ({enum_values(LineStatus)})", name="line_status"
         ),
         CheckConstraint(f"sync_phase IN ({enum_values(SyncPhase)})", name="sync_phase"),
+        # exact E.164 in ASCII digits (migration 0006; app.kit.phone.is_e164 is the same rule)
+        CheckConstraint(f"number ~ '{E164_JSON_PATTERN}'", name="e164"),
     )
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))

@@ -174,3 +174,56 @@ async def test_patch_is_all_or_nothing(api: Api, world: World) -> None:
     )
     assert error_code(response) == "CAMPAIGN_NOT_ACTIVE"
     assert data(await api.get(path, world.test_key))["label"] is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "+14155559900\n",  # `$` would match before the newline
+        "+14155559900 ",
+        " +14155559900",
+        "+1415555\u0669\u0669\u0660\u0660",  # Arabic-Indic digits: `\d` matches them
+        "+\uff11\uff14\uff11\uff15\uff15\uff15\uff15\uff19\uff19\uff10\uff10",  # fullwidth
+    ],
+)
+async def test_e164_must_match_entirely_in_ascii_digits(api: Api, world: World, raw: str) -> None:
+    await world.number("+14155559900")
+    response = await api.post(
+        "/v1/phone-numbers", world.test_key, {"number": raw, "provider": "sandbox"}
+    )
+    assert (response.status_code, error_code(response)) == (422, "VALIDATION_FAILED")
+    assert "number" in response.json()["error"]["details"]
+    listed = data(await api.get("/v1/phone-numbers", world.test_key))
+    assert [n["number"] for n in listed] == ["+14155559900"]
+
+
+BAD_URLS = [
+    "https://example.com/a\u0000b",
+    "https://example.com/a\u0001",
+    "https://example.com/a\r\nX-Injected: 1",
+    "https://example.com/a\nb",
+    "https://exa mple.com/",
+    "https://example.com:99999/",
+    "https://example.com:0/",
+    "https://[::1/",
+    "ftp://example.com/",
+    "https:///path-only",
+    "https://example.com/" + "a" * 2048,
+]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+@pytest.mark.parametrize("field", ["status_url", "inbound_url"])
+async def test_number_urls_are_validated_like_endpoint_urls(
+    api: Api, world: World, field: str, url: str
+) -> None:
+    endpoint = await api.post("/v1/webhook-endpoints", world.test_key, {"url": url})
+    assert (endpoint.status_code, error_code(endpoint)) == (422, "VALIDATION_FAILED")
+    body = {"number": us_number(), "provider": "sandbox", field: url}
+    registered = await api.post("/v1/phone-numbers", world.test_key, body)
+    assert (registered.status_code, error_code(registered)) == (422, "VALIDATION_FAILED")
+    assert field in registered.json()["error"]["details"]
+    number = await world.number()
+    patched = await api.patch(f"/v1/phone-numbers/{number['id']}", world.test_key, {field: url})
+    assert (patched.status_code, error_code(patched)) == (422, "VALIDATION_FAILED")
+    assert field in patched.json()["error"]["details"]

@@ -56,8 +56,10 @@ async def test_replace_and_remove(api: Api, world: World) -> None:
     )
     assert first["webhook_url"] == second["webhook_url"]  # same account, new credentials
     assert second["credentials_hint"] == PLIVO["auth_id"]
-    gone = await api.delete("/v1/provider-accounts/plivo", world.live_key)
-    assert gone.status_code == 204
+    gone = data(await api.delete("/v1/provider-accounts/plivo", world.live_key))
+    assert gone == second  # the deleted account, as it was
+    again = await api.delete("/v1/provider-accounts/plivo", world.live_key)
+    assert (again.status_code, error_code(again)) == (404, "NOT_FOUND")
     missing = await api.get("/v1/provider-accounts/plivo", world.live_key)
     assert (missing.status_code, error_code(missing)) == (404, "NOT_FOUND")
 

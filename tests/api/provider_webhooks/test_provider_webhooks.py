@@ -262,3 +262,14 @@ async def test_plivo_v3_signed_callback(
     assert data(await post_signed(api, live.account_url, body, headers))["rows_changed"] == 1
     row = await number_row(sessions, live.number_id)
     assert row.carrier_line_option_status == "propagated"
+
+
+async def test_a_signed_event_with_a_control_character_is_422(
+    api: Api, world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    live = await live_objects(api, world, sessions)
+    response = await post_signed(api, live.account_url, assigned("evt-\u0000-1"))
+    assert (response.status_code, error_code(response)) == (422, "VALIDATION_FAILED")
+    assert "body.event_id" in response.json()["error"]["details"]
+    number = data(await api.get(f"/v1/phone-numbers/{live.number_id}", world.live_key))
+    assert number["carrier_line_option_status"] == "pending"
