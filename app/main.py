@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.api.envelope import JSONBody
 from app.api.handlers import install_handlers
 from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.api.openapi import with_strict_strings
 from app.api.ops import router as ops_router
 from app.api.ratelimit import KeyRateLimiter
 from app.brands.endpoints import router as brands_router
@@ -72,6 +74,14 @@ def create_app(
         default_response_class=JSONBody,
     )
     app.router.redirect_slashes = False  # a redirect would not be an envelope
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_strict_strings(generate_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     install_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, access_log_enabled=settings.access_log)

@@ -63,3 +63,34 @@ def errors_doc(*errors: type[NumlinkError], write: bool = False) -> dict[int | s
             },
         }
     return doc
+
+
+# What app.kit.text refuses, as JSON Schema patterns (documentation: RequestSchema and
+# app.api.params enforce it), so tools that generate requests from the spec know the rule.
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+
+
+def with_strict_strings(spec: dict[str, Any]) -> dict[str, Any]:
+    """Every string a request may carry (path, query, body), unless its schema already says
+    more (a pattern, an enum, a format), is documented as free of control characters."""
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                _no_control_characters(parameter.get("schema", {}))
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                _no_control_characters(content.get("schema", {}))
+    return spec
+
+
+def _no_control_characters(schema: Any) -> None:
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and not {"pattern", "enum", "format", "const"} & set(schema):
+        schema["pattern"] = NO_CONTROL_CHARACTERS
+    for key in ("properties",):
+        for sub in schema.get(key, {}).values():
+            _no_control_characters(sub)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, []):
+            _no_control_characters(sub)
+    _no_control_characters(schema.get("items"))

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.envelope import ListMeta
-from app.kit.cursor import decode_id_cursor, encode_cursor
+from app.kit.cursor import CURSOR_PATTERN, decode_id_cursor, encode_cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +20,11 @@ class PageParams:
 
 def page_params(
     limit: int = Query(20, ge=1, le=100, description="Page size, 1-100."),
-    cursor: str | None = Query(None, description="`meta.next_cursor` of the previous page."),
+    cursor: str | None = Query(
+        None,
+        description="`meta.next_cursor` of the previous page.",
+        pattern=CURSOR_PATTERN,
+    ),
 ) -> PageParams:
     return PageParams(limit, decode_id_cursor(cursor) if cursor else None)
 

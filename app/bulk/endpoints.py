@@ -11,7 +11,7 @@ from app.api.routing import UnitOfWorkRoute, request_session
 from app.bulk import service
 from app.bulk.repository import BulkTaskRepository
 from app.bulk.schemas import BulkDryRunOut, BulkItemOut, BulkRequest, BulkTaskOut, Outcome
-from app.kit.cursor import decode_seq_cursor, encode_cursor
+from app.kit.cursor import CURSOR_PATTERN, decode_seq_cursor, encode_cursor
 from app.kit.errors import NotFound
 from app.kit.ids import parse_id
 from app.links.rules import CAMPAIGN_ERRORS
@@ -104,7 +104,11 @@ async def list_bulk_task_items(
     auth: AuthContext = Depends(authorize("numbers:read")),
     outcome: Outcome | None = Query(None, description="Only items with this outcome."),
     limit: int = Query(100, ge=1, le=1000, description="Page size, 1-1000."),
-    cursor: str | None = Query(None, description="`meta.next_cursor` of the previous page."),
+    cursor: str | None = Query(
+        None,
+        description="`meta.next_cursor` of the previous page.",
+        pattern=CURSOR_PATTERN,
+    ),
 ) -> Response:
     repo = BulkTaskRepository(request_session(request), auth.tenant)
     task = await repo.get_or_404(parse_id(task_id))

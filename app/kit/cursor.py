@@ -8,6 +8,7 @@ import uuid
 from app.kit.errors import ValidationFailed
 
 _ID, _SEQ = b"nl1:", b"nls1:"
+CURSOR_PATTERN = "^[A-Za-z0-9_-]+$"  # what encode_cursor writes (unpadded base64url)
 
 
 def encode_cursor(position: uuid.UUID | int) -> str:

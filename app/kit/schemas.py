@@ -5,7 +5,7 @@ import typing
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.kit.text import control_character_problem, printable
@@ -26,7 +26,11 @@ class TextPolicy:
 FREE_TEXT = TextPolicy("FREE_TEXT")  # may keep tab and newline
 # not checked here: a list whose items are judged one by one (bulk), or a nested schema
 CHECKED_ELSEWHERE = TextPolicy("CHECKED_ELSEWHERE")
-FreeText = Annotated[str, FREE_TEXT]
+FreeText = Annotated[
+    str,
+    FREE_TEXT,
+    Field(json_schema_extra={"pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"}),
+]
 
 
 class RequestSchema(BaseModel):

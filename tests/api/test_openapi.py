@@ -77,3 +77,28 @@ async def test_bearer_security_on_every_operation_that_needs_a_key(api: Api) -> 
             assert operation.get("security", []) == expected, (method, path)
     public_paths = {p for p in spec["paths"] if not p.startswith("/v1/")}
     assert public_paths == {"/healthz", "/readyz", "/metrics"}
+
+
+def string_schemas(schema: Any) -> list[dict[str, Any]]:
+    if not isinstance(schema, dict):
+        return []
+    found = [schema] if schema.get("type") == "string" else []
+    for sub in (*schema.get("properties", {}).values(), *schema.get("anyOf", [])):
+        found += string_schemas(sub)
+    return found + string_schemas(schema.get("items"))
+
+
+async def test_request_strings_document_the_character_rule(api: Api) -> None:
+    """Tools that generate requests from the spec know control characters are refused."""
+    spec = (await api.get("/openapi.json")).json()
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            schemas = [p["schema"] for p in operation.get("parameters", [])]
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                schemas.append(content["schema"])
+            for string in (s for schema in schemas for s in string_schemas(schema)):
+                assert {"pattern", "enum", "format"} & set(string), (method, path, string)
+    label = spec["paths"]["/v1/phone-numbers"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]["schema"]["properties"]["label"]["anyOf"][0]
+    assert "\\u0009" not in label["pattern"] and "\\u000b" in label["pattern"]  # tab, newline
