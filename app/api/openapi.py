@@ -16,6 +16,7 @@ from app.kit.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from app.kit.text import NO_CONTROL_PATTERN
 
 READ_ERRORS: tuple[type[NumlinkError], ...] = (
     Unauthorized,
@@ -65,11 +66,6 @@ def errors_doc(*errors: type[NumlinkError], write: bool = False) -> dict[int | s
     return doc
 
 
-# What app.kit.text refuses, as JSON Schema patterns (documentation: RequestSchema and
-# app.api.params enforce it), so tools that generate requests from the spec know the rule.
-NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
-
-
 def with_strict_strings(spec: dict[str, Any]) -> dict[str, Any]:
     """Every string a request may carry (path, query, body), unless its schema already says
     more (a pattern, an enum, a format), is documented as free of control characters."""
@@ -86,7 +82,7 @@ def _no_control_characters(schema: Any) -> None:
     if not isinstance(schema, dict):
         return
     if schema.get("type") == "string" and not {"pattern", "enum", "format", "const"} & set(schema):
-        schema["pattern"] = NO_CONTROL_CHARACTERS
+        schema["pattern"] = NO_CONTROL_PATTERN  # documents what RequestSchema and params enforce
     for key in ("properties",):
         for sub in schema.get(key, {}).values():
             _no_control_characters(sub)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.kit.text import control_character_problem, printable
+from app.kit.text import FREE_TEXT_PATTERN, control_character_problem, printable
 
 CONTROL_CHARACTERS_ERROR = "control_characters"
 
@@ -29,7 +29,7 @@ CHECKED_ELSEWHERE = TextPolicy("CHECKED_ELSEWHERE")
 FreeText = Annotated[
     str,
     FREE_TEXT,
-    Field(json_schema_extra={"pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"}),
+    Field(json_schema_extra={"pattern": FREE_TEXT_PATTERN}),
 ]
 
 

@@ -7,8 +7,15 @@ descriptions, reasons) may keep tab and newline; identifiers, numbers and URLs m
 
 import re
 
-_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_FORBIDDEN_IN_FREE_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# character classes written so Python and JSON Schema (ECMA) patterns read them alike
+_CONTROL = r"\u0000-\u001f\u007f-\u009f"
+_CONTROL_BUT_TAB_AND_NEWLINE = r"\u0000-\u0008\u000b-\u001f\u007f-\u009f"
+_SURROGATES = r"\ud800-\udfff"  # only Python strings can hold them
+_FORBIDDEN = re.compile(f"[{_CONTROL}{_SURROGATES}]")
+_FORBIDDEN_IN_FREE_TEXT = re.compile(f"[{_CONTROL_BUT_TAB_AND_NEWLINE}{_SURROGATES}]")
+# the same rules for the OpenAPI document
+NO_CONTROL_PATTERN = f"^[^{_CONTROL}]*$"
+FREE_TEXT_PATTERN = f"^[^{_CONTROL_BUT_TAB_AND_NEWLINE}]*$"
 CONTROL_CHARACTERS = "must not contain control characters"
 CONTROL_CHARACTERS_IN_FREE_TEXT = "must not contain control characters other than tab and newline"
 
