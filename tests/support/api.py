@@ -16,15 +16,21 @@ from app.orgs.service import create_org
 _counter = itertools.count()
 
 
+_issued: set[str] = set()
+
+
 def us_number() -> str:
-    """A fresh valid US local number."""
+    """A fresh valid US local number, never the same twice in a run (500 random ones in one
+    org collided about once in a hundred runs)."""
     while True:
         candidate = f"+1201{random.randint(2, 9)}{random.randint(0, 999_999):06d}"
         try:
             parse_e164(candidate)
         except ValueError:
             continue
-        return candidate
+        if candidate not in _issued:
+            _issued.add(candidate)
+            return candidate
 
 
 def error_code(response: httpx.Response) -> str:
