@@ -58,6 +58,13 @@ class PhoneNumber(Timestamps, Base):
             f"carrier_line_option_status IN ({enum_values(LineStatus)})", name="line_status"
         ),
         CheckConstraint(f"sync_phase IN ({enum_values(SyncPhase)})", name="sync_phase"),
+        Index(
+            "ix_phone_numbers_org_id_mode_messaging_profile_id",
+            "org_id",
+            "mode",
+            "messaging_profile_id",
+            postgresql_where=text("messaging_profile_id IS NOT NULL"),
+        ),
     )
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
@@ -84,5 +91,10 @@ class PhoneNumber(Timestamps, Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(TS)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     lease_owner: Mapped[str | None] = mapped_column(String(64))
+    # inventory: the provider's messaging profile of the number, when it left the account, and
+    # the last sync task that listed it (numbers no sync listed are released at its end)
+    messaging_profile_id: Mapped[str | None] = mapped_column(Text)
+    released_at: Mapped[datetime | None] = mapped_column(TS)
+    synced_by: Mapped[uuid.UUID | None] = mapped_column(UUID)
     # time of the newest provider status applied (poll or webhook): older events are ignored
     provider_status_at: Mapped[datetime | None] = mapped_column(TS)

@@ -1,0 +1,77 @@
+"""Audits: compare what providers hold on campaigns with numlink's rows, and repair."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from app.api.auth import AuthContext, authorize
+from app.api.body import body_doc, json_body
+from app.api.envelope import Envelope, ListEnvelope, ListMeta, ok, ok_list
+from app.api.openapi import errors_doc
+from app.api.routing import UnitOfWorkRoute, request_session
+from app.audits import service
+from app.audits.repository import AuditRepository
+from app.audits.schemas import AuditOut, AuditRequest, FindingKind, FindingOut
+from app.bulk.repository import BulkTaskRepository
+from app.kit.cursor import decode_seq_cursor, encode_cursor
+from app.kit.errors import NotFound, ProviderNotConfigured, UnsupportedByProvider
+from app.kit.ids import parse_id
+
+router = APIRouter(prefix="/v1/audits", tags=["audits"], route_class=UnitOfWorkRoute)
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=Envelope[AuditOut],
+    responses=errors_doc(NotFound, ProviderNotConfigured, UnsupportedByProvider, write=True),
+    openapi_extra=body_doc(AuditRequest),
+    summary="Audit a campaign, a provider account or a number pool (and repair with repair)",
+)
+async def create_audit(
+    request: Request,
+    auth: AuthContext = Depends(authorize("numbers:write")),
+    body: AuditRequest = Depends(json_body(AuditRequest)),
+) -> Response:
+    session = request_session(request)
+    task = await service.audit_task(session, auth.tenant, request.app.state.providers, body)
+    return ok(await service.audit_out(BulkTaskRepository(session, auth.tenant), task), 202)
+
+
+@router.get(
+    "/{audit_id}",
+    response_model=Envelope[AuditOut],
+    responses=errors_doc(NotFound),
+    summary="Get an audit with exact counts of its findings",
+)
+async def get_audit(
+    audit_id: str, request: Request, auth: AuthContext = Depends(authorize("numbers:read"))
+) -> Response:
+    repo = BulkTaskRepository(request_session(request), auth.tenant)
+    task = await service.get_audit(repo, parse_id(audit_id))
+    return ok(await service.audit_out(repo, task))
+
+
+@router.get(
+    "/{audit_id}/findings",
+    response_model=ListEnvelope[FindingOut],
+    responses=errors_doc(NotFound),
+    summary="An audit's findings (cursor list)",
+)
+async def list_findings(
+    audit_id: str,
+    request: Request,
+    auth: AuthContext = Depends(authorize("numbers:read")),
+    kind: FindingKind | None = Query(None, description="Only findings of this kind."),
+    limit: int = Query(100, ge=1, le=1000, description="Page size, 1-1000."),
+    cursor: str | None = Query(None, description="`meta.next_cursor` of the previous page."),
+) -> Response:
+    session = request_session(request)
+    task = await service.get_audit(BulkTaskRepository(session, auth.tenant), parse_id(audit_id))
+    after = decode_seq_cursor(cursor) if cursor else 0
+    audit = AuditRepository(session, auth.tenant, task.id)
+    rows: list[dict[str, Any]] = await audit.findings(kind, after, limit + 1)
+    next_cursor = encode_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
+    meta = ListMeta(total=await audit.total(kind), limit=limit, next_cursor=next_cursor)
+    return ok_list([FindingOut.model_validate(r) for r in rows[:limit]], meta)

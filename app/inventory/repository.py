@@ -1,0 +1,167 @@
+"""Inventory statements: a page of the provider's numbers upserted in one statement, numbers no
+sync listed marked released, sync tasks started once per account."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+
+from app.db.models import BulkTask
+from app.db.raw import run_raw
+from app.db.tenancy import TenantRepository
+from app.kit.ids import new_id
+from app.kit.phone import parse_e164
+from app.kit.sql import psycopg_params
+from providers.base import NumberInfo
+
+# New numbers are inserted; known ones of the provider refreshed (``updated`` counts those
+# whose provider-side state changed, a released one coming back included). Known numbers of
+# another provider are left alone. Numbers libphonenumber deems invalid are not added.
+_UPSERT_PAGE = psycopg_params(
+    """
+WITH page AS (
+    SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:numbers AS text[]),
+                         CAST(:regions AS text[]), CAST(:types AS text[]),
+                         CAST(:assigned AS bool[]), CAST(:sms AS bool[]), CAST(:mms AS bool[]),
+                         CAST(:profiles AS text[]))
+        AS v(id, number, region_code, number_type, assigned, sms_enabled, mms_enabled,
+             messaging_profile_id)
+), known AS (
+    SELECT p.id, p.number, p.provider = :provider AS ours,
+           (p.assigned, p.sms_enabled, p.mms_enabled, p.messaging_profile_id,
+            p.released_at IS NULL)
+           IS DISTINCT FROM (v.assigned, v.sms_enabled, v.mms_enabled, v.messaging_profile_id,
+                             true) AS changed
+    FROM phone_numbers p JOIN page v ON v.number = p.number
+    WHERE p.org_id = :org_id AND p.mode = :mode
+    ORDER BY p.id
+    FOR UPDATE OF p
+), updated AS (
+    UPDATE phone_numbers p SET
+        assigned = v.assigned, sms_enabled = v.sms_enabled, mms_enabled = v.mms_enabled,
+        messaging_profile_id = v.messaging_profile_id, released_at = NULL,
+        synced_by = :task_id,
+        updated_at = CASE WHEN k.changed THEN clock_timestamp() ELSE p.updated_at END
+    FROM known k JOIN page v ON v.number = k.number
+    WHERE p.id = k.id AND k.ours
+    RETURNING k.changed
+), added AS (
+    INSERT INTO phone_numbers (id, org_id, mode, number, region_code, number_type, provider,
+                               assigned, sms_enabled, mms_enabled, messaging_profile_id,
+                               synced_by)
+    SELECT v.id, :org_id, :mode, v.number, v.region_code, v.number_type, :provider,
+           v.assigned, v.sms_enabled, v.mms_enabled, v.messaging_profile_id, :task_id
+    FROM page v
+    WHERE v.number_type IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known k WHERE k.number = v.number)
+    ON CONFLICT (org_id, mode, number) DO NOTHING
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM added) AS added,
+       (SELECT count(*) FROM updated WHERE changed) AS updated
+"""
+)
+
+# A sync's last page: the provider's numbers it did not list are gone from the account
+# (numbers registered after the sync started are left for the next one).
+_RELEASE = text(
+    """
+UPDATE phone_numbers SET assigned = false, released_at = clock_timestamp(),
+    updated_at = clock_timestamp()
+WHERE org_id = :org_id AND mode = :mode AND provider = :provider AND released_at IS NULL
+  AND synced_by IS DISTINCT FROM :task_id AND created_at < :started_at
+"""
+)
+
+_START_SYNC = text(
+    """
+INSERT INTO bulk_tasks (id, org_id, mode, operation, source, total, provider, low_priority,
+                        phase, next_attempt_at)
+VALUES (:id, :org_id, :mode, 'sync', 'provider', 0, :provider, :low_priority, 'list', now())
+ON CONFLICT (org_id, mode, provider) WHERE operation = 'sync' AND phase <> 'done' DO NOTHING
+RETURNING id
+"""
+)
+
+_RUNNING_SYNC = text(
+    """
+SELECT id FROM bulk_tasks
+WHERE org_id = :org_id AND mode = :mode AND provider = :provider
+  AND operation = 'sync' AND phase <> 'done'
+"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertCounts:
+    added: int
+    updated: int
+
+
+def page_arrays(numbers: Sequence[NumberInfo]) -> dict[str, list[Any]]:
+    """The page as index-aligned arrays; an invalid number gets no type (and is not added)."""
+    arrays: dict[str, list[Any]] = {
+        k: [] for k in ("ids", "numbers", "regions", "types", "assigned", "sms", "mms", "profiles")
+    }
+    for info in {n.number: n for n in numbers}.values():  # a number listed twice: once
+        try:
+            parsed = parse_e164(info.number)
+            region, kind = parsed.region_code, parsed.number_type
+        except ValueError:
+            region, kind = None, None
+        for key, value in (
+            ("ids", new_id()),
+            ("numbers", info.number[:20]),
+            ("regions", region),
+            ("types", kind),
+            ("assigned", info.assigned),
+            ("sms", info.sms_enabled),
+            ("mms", info.mms_enabled),
+            ("profiles", info.messaging_profile_id),
+        ):
+            arrays[key].append(value)
+    return arrays
+
+
+class InventoryRepository(TenantRepository[BulkTask]):
+    model = BulkTask
+    noun = "task"
+
+    async def upsert_page(
+        self, provider: str, task_id: uuid.UUID, numbers: Sequence[NumberInfo]
+    ) -> UpsertCounts:
+        if not numbers:
+            return UpsertCounts(0, 0)
+        params = {
+            **self.tenant_values(),
+            "provider": provider,
+            "task_id": task_id,
+            **page_arrays(numbers),
+        }
+        (row,) = await run_raw(self.session, _UPSERT_PAGE, params)
+        return UpsertCounts(int(row["added"]), int(row["updated"]))
+
+    async def release_unseen(self, task_id: uuid.UUID, provider: str, started_at: datetime) -> int:
+        params = {
+            **self.tenant_values(),
+            "provider": provider,
+            "task_id": task_id,
+            "started_at": started_at,
+        }
+        result = await self.session.execute(_RELEASE, params)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def start_sync(self, provider: str, low_priority: bool) -> BulkTask:
+        """A new sync of the account, or the one still running (one at a time)."""
+        params = {**self.tenant_values(), "provider": provider}
+        created = await self.session.execute(
+            _START_SYNC, {**params, "id": new_id(), "low_priority": low_priority}
+        )
+        task_id = created.scalar()
+        if task_id is None:
+            task_id = (await self.session.execute(_RUNNING_SYNC, params)).scalar_one()
+        task = await self.get(task_id, fresh=True)
+        assert task is not None
+        return task
