@@ -20,6 +20,7 @@ INSERT INTO audit_listings (task_id, listing, campaign_ref, number, state)
 SELECT :task_id, :listing, :ref, v.number, v.state
 FROM unnest(CAST(:numbers AS text[]), CAST(:states AS text[])) AS v(number, state)
 ON CONFLICT DO NOTHING
+RETURNING 1
 """
 )
 
@@ -64,6 +65,7 @@ INSERT INTO audit_findings (task_id, seq, number, phone_number_id, kind, numlink
 SELECT :task_id, {_SEQ} + row_number() OVER (ORDER BY kind, number), number, phone_number_id,
        kind, numlink_campaign_id, provider_campaign_id
 FROM found
+RETURNING 1
 """
 )
 
@@ -83,6 +85,7 @@ WHERE p.task_id = :task_id AND p.listing = '{PROFILE}'
                   AND f.number = p.number)
   AND NOT (n.campaign_id IS NOT DISTINCT FROM CAST(:campaign_id AS uuid)
            AND coalesce(n.carrier_line_option_status, '') = 'pending')
+RETURNING 1
 """
 )
 
@@ -115,6 +118,7 @@ WITH fixed AS (
 )
 UPDATE audit_findings SET repaired = true
 WHERE task_id = :task_id AND phone_number_id IN (SELECT id FROM fixed)
+RETURNING 1
 """
 )
 

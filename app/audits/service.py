@@ -20,16 +20,16 @@ from providers.descriptor import Capability
 
 
 def _check_scope(body: AuditRequest) -> None:
-    if (body.campaign_id is None) == (body.provider is None):
-        raise ValidationFailed(
-            "give exactly one of campaign_id or provider",
-            details={"body": "exactly one of campaign_id, provider"},
-        )
     if body.messaging_profile_id is not None and body.campaign_id is None:
         raise ValidationFailed(
             details={"campaign_id": "required with messaging_profile_id: the campaign every "
                      "number of the profile must be on"}
         )  # fmt: skip
+    if (body.campaign_id is None) == (body.provider is None):
+        raise ValidationFailed(
+            "give exactly one of campaign_id or provider",
+            details={"body": "exactly one of campaign_id, provider"},
+        )
 
 
 async def audit_task(

@@ -23,6 +23,7 @@ SELECT :task_id, v.seq, v.value,
             WHEN row_number() OVER (PARTITION BY v.value ORDER BY v.seq) > 1
                 THEN 'DUPLICATE_IN_REQUEST' END
 FROM unnest(CAST(:values AS text[]), CAST(:codes AS text[])) WITH ORDINALITY AS v(value, code, seq)
+RETURNING 1
 """
 )
 

@@ -71,7 +71,7 @@ _RELEASE = text(
 UPDATE phone_numbers SET assigned = false, released_at = clock_timestamp(),
     updated_at = clock_timestamp()
 WHERE org_id = :org_id AND mode = :mode AND provider = :provider AND released_at IS NULL
-  AND synced_by IS DISTINCT FROM :task_id AND created_at < :started_at
+  AND synced_by IS DISTINCT FROM :task_id AND created_at <= :started_at
 """
 )
 

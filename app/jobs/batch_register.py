@@ -16,7 +16,7 @@ from providers.base import (
 )
 
 CHUNK = 100
-READS_AT_ONCE = 10  # the account's shared rate limit paces them anyway
+READS_AT_ONCE = 10  # at most NUMLINK_WORKER_CONCURRENCY; the shared rate limit paces them
 
 
 class BatchRegisterJob(PagedTaskJob):
@@ -26,7 +26,7 @@ class BatchRegisterJob(PagedTaskJob):
     async def step(self, work: TaskWork, provider: Provider) -> TaskWork | None:
         async with self.sessions() as session:
             items = await RegistrationRepository(session, work.tenant).next_items(work.id, CHUNK)
-        limit = asyncio.Semaphore(READS_AT_ONCE)
+        limit = asyncio.Semaphore(min(READS_AT_ONCE, self.context.settings.worker_concurrency))
 
         async def decide(item: PendingItem) -> Decision | ProviderTemporaryError:
             if item.registered:
