@@ -89,9 +89,10 @@ RETURNING 1
 """
 )
 
-# Repairs hand each number back to the reconciler, never to the provider directly: what the
-# provider holds is recorded as the number's linked state and the row is made due, so the
-# reconciler links, moves, unlinks or confirms until the provider holds the desired state.
+# Repairs hand each number back to the reconciler, never to the provider directly: the row is
+# made due in the confirm phase, so the reconciler first reads what the provider holds (which
+# may be a campaign outside the audit) and then links, moves or unlinks until the provider
+# holds the desired state. A link the provider reports failed is submitted again.
 _REQUEUE = """
     carrier_line_option_status = 'pending', carrier_line_option_error = NULL,
     carrier_line_option_propagated_at = NULL, next_attempt_at = clock_timestamp(),
@@ -104,8 +105,7 @@ WITH fixed AS (
         linked_campaign_ref = CASE
             WHEN f.kind = 'missing_at_provider' OR l.state = 'failed' THEN NULL
             ELSE f.provider_campaign_id END,
-        sync_phase = CASE WHEN f.kind = 'status_mismatch' AND l.state <> 'failed'
-                          THEN 'confirm' ELSE 'submit' END,
+        sync_phase = CASE WHEN l.state = 'failed' THEN 'submit' ELSE 'confirm' END,
         {_REQUEUE}
     FROM audit_findings f
     LEFT JOIN audit_listings l ON l.task_id = f.task_id AND l.listing = '{CAMPAIGN}'
