@@ -100,8 +100,8 @@ class PagedTaskJob(QueueJob[TaskWork]):
         self.retry_policy = context.retry
         self._write_back = self.table.write_back_sql(
             f"""attempts = :attempts, error = :error, next_attempt_at = {DUE_IN},
-    phase = :phase, updated_at = clock_timestamp(),
-    finished_at = CASE WHEN :phase = 'done' THEN clock_timestamp() END"""
+    phase = CAST(:phase AS varchar), updated_at = clock_timestamp(),
+    finished_at = CASE WHEN CAST(:phase AS varchar) = 'done' THEN clock_timestamp() END"""
         )
 
     def to_work(self, row: RowMapping, token: str) -> TaskWork:

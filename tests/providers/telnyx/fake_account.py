@@ -95,7 +95,8 @@ class TelnyxAccount:
             return self._assign(body, None)
         if method == "GET" and kind in ("assignments", "phone_numbers_messaging"):
             return self._listing(kind, parse_qs(query))
-        if method == "GET" and kind == "phone_numbers" and "filter[phone_number]" not in query:
+        lookup = "filter[phone_number]" in parse_qs(query)
+        if method == "GET" and kind == "phone_numbers" and not lookup:
             return self._listing(kind, parse_qs(query))
         if kind == "assignment" and method in ("GET", "PUT", "DELETE"):
             if method == "GET":

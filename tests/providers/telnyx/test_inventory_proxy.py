@@ -39,8 +39,10 @@ def fake() -> Iterator[FakeTelnyx]:
 @pytest.fixture(scope="module")
 def proxy(fake: FakeTelnyx, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpecCheckedProxy]:
     log_dir = tmp_path_factory.mktemp("prism-inventory")
-    with prism_proxy(fake.base_url, log_dir) as prism_url, SpecCheckedProxy(prism_url) as recorder:
-        yield recorder
+    with prism_proxy(fake.base_url, log_dir) as prism_url:
+        recorder = SpecCheckedProxy(prism_url)
+        with recorder:
+            yield recorder
 
 
 @pytest.fixture
@@ -111,8 +113,8 @@ class TestSyncAndAuditThroughTheProxy:
         pool = data(await api.get("/v1/phone-numbers", key, params=params))
         ids = [n["id"] for n in pool]
         assert len(ids) == len(POOL)
-        body = {"phone_number_ids": ids[:30]}
-        data(await api.post(f"/v1/campaigns/{campaign['id']}/phone-numbers", key, body), 202)
+        bulk = {"phone_number_ids": ids[:30]}
+        data(await api.post(f"/v1/campaigns/{campaign['id']}/phone-numbers", key, bulk), 202)
         await settle(sessions, settings, catalog, timeout_s=60)
 
         by_number = {n["number"]: n for n in pool}
