@@ -16,7 +16,7 @@ CAMPAIGN, PROFILE = "campaign", "profile"
 
 _RECORD = psycopg_params(
     """
-INSERT INTO audit_listings (task_id, listing, campaign_ref, number, state)
+INSERT INTO task_listings (task_id, listing, campaign_ref, number, state)
 SELECT :task_id, :listing, :ref, v.number, v.state
 FROM unnest(CAST(:numbers AS text[]), CAST(:states AS text[])) AS v(number, state)
 ON CONFLICT DO NOTHING
@@ -34,7 +34,7 @@ _CAMPAIGN_FINDINGS = psycopg_params(
     f"""
 WITH listed AS (
     SELECT l.number, l.state, l.campaign_ref, c.id AS campaign_id
-    FROM audit_listings l
+    FROM task_listings l
     LEFT JOIN campaigns c ON c.org_id = :org_id AND c.mode = :mode
          AND c.provider = :provider AND c.provider_campaign_id = l.campaign_ref
     WHERE l.task_id = :task_id AND l.listing = '{CAMPAIGN}'
@@ -53,7 +53,7 @@ WITH listed AS (
     FROM phone_numbers n
     WHERE {_N} AND n.campaign_id = ANY(CAST(:campaign_ids AS uuid[]))
       AND n.carrier_line_option_status = 'propagated'
-      AND NOT EXISTS (SELECT 1 FROM audit_listings l WHERE l.task_id = :task_id
+      AND NOT EXISTS (SELECT 1 FROM task_listings l WHERE l.task_id = :task_id
                       AND l.listing = '{CAMPAIGN}' AND l.number = n.number)
 ), found AS (
     SELECT number, phone_number_id, numlink_campaign_id, provider_campaign_id, kind
@@ -76,9 +76,9 @@ _PROFILE_FINDINGS = psycopg_params(
 INSERT INTO audit_findings (task_id, seq, number, phone_number_id, kind, numlink_campaign_id)
 SELECT :task_id, {_SEQ} + row_number() OVER (ORDER BY p.number), p.number, n.id,
        'not_on_campaign', n.campaign_id
-FROM audit_listings p LEFT JOIN phone_numbers n ON {_N} AND n.number = p.number
+FROM task_listings p LEFT JOIN phone_numbers n ON {_N} AND n.number = p.number
 WHERE p.task_id = :task_id AND p.listing = '{PROFILE}'
-  AND NOT EXISTS (SELECT 1 FROM audit_listings l WHERE l.task_id = :task_id
+  AND NOT EXISTS (SELECT 1 FROM task_listings l WHERE l.task_id = :task_id
                   AND l.listing = '{CAMPAIGN}' AND l.number = p.number
                   AND l.state IN ('linked', 'pending'))
   AND NOT EXISTS (SELECT 1 FROM audit_findings f WHERE f.task_id = :task_id
@@ -108,7 +108,7 @@ WITH fixed AS (
         sync_phase = CASE WHEN l.state = 'failed' THEN 'submit' ELSE 'confirm' END,
         {_REQUEUE}
     FROM audit_findings f
-    LEFT JOIN audit_listings l ON l.task_id = f.task_id AND l.listing = '{CAMPAIGN}'
+    LEFT JOIN task_listings l ON l.task_id = f.task_id AND l.listing = '{CAMPAIGN}'
          AND l.number = f.number AND l.campaign_ref = f.provider_campaign_id
     WHERE f.task_id = :task_id
       AND f.kind IN ('missing_at_provider', 'wrong_campaign', 'status_mismatch')
@@ -138,7 +138,10 @@ WHERE f.task_id = :task_id AND f.kind = 'not_on_campaign' AND i.task_id = f.task
 """
 )
 
-_FORGET_LISTINGS = text("DELETE FROM audit_listings WHERE task_id = :task_id")
+# The listing was filled just now: without fresh statistics the planner takes it for empty and
+# may compare 100,000 numbers with 100,000 nested scans (seconds, not milliseconds).
+ANALYZE_LISTINGS = text("ANALYZE task_listings")
+_FORGET_LISTINGS = text("DELETE FROM task_listings WHERE task_id = :task_id")
 
 _FINDINGS_PAGE = text(
     """
@@ -181,6 +184,7 @@ class AuditRepository:
         self, provider: str, campaign_ids: list[uuid.UUID], pool_campaign: uuid.UUID | None
     ) -> None:
         params = {**self.params, "provider": provider, "campaign_ids": campaign_ids}
+        await self.session.execute(ANALYZE_LISTINGS)
         await run_raw(self.session, _CAMPAIGN_FINDINGS, params)
         if pool_campaign is not None:
             await run_raw(

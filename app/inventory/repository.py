@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from app.audits.repository import ANALYZE_LISTINGS
 from app.db.models import BulkTask
 from app.db.raw import run_raw
 from app.db.tenancy import TenantRepository
@@ -17,9 +18,10 @@ from app.kit.phone import parse_e164
 from app.kit.sql import psycopg_params
 from providers.base import NumberInfo
 
-# New numbers are inserted; known ones of the provider refreshed (``updated`` counts those
-# whose provider-side state changed, a released one coming back included). Known numbers of
-# another provider are left alone. Numbers libphonenumber deems invalid are not added.
+# The page is recorded as listed by the task; new numbers are inserted; known ones of the
+# provider whose provider-side state changed are updated (``updated``; a released one coming
+# back included). Unchanged rows are not written. Known numbers of another provider are left
+# alone; numbers libphonenumber deems invalid are not added.
 _UPSERT_PAGE = psycopg_params(
     """
 WITH page AS (
@@ -29,51 +31,57 @@ WITH page AS (
                          CAST(:profiles AS text[]))
         AS v(id, number, region_code, number_type, assigned, sms_enabled, mms_enabled,
              messaging_profile_id)
-), known AS (
+), listed AS (
+    INSERT INTO task_listings (task_id, listing, campaign_ref, number, state)
+    SELECT :task_id, 'account', '', v.number, 'listed' FROM page v
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+), known AS (  -- one index probe per listed number, whatever the org's size
     SELECT p.id, p.number, p.provider = :provider AS ours,
            (p.assigned, p.sms_enabled, p.mms_enabled, p.messaging_profile_id,
             p.released_at IS NULL)
            IS DISTINCT FROM (v.assigned, v.sms_enabled, v.mms_enabled, v.messaging_profile_id,
                              true) AS changed
-    FROM phone_numbers p JOIN page v ON v.number = p.number
-    WHERE p.org_id = :org_id AND p.mode = :mode
-    ORDER BY p.id
-    FOR UPDATE OF p
+    FROM page v
+    JOIN LATERAL (SELECT * FROM phone_numbers p
+                  WHERE p.org_id = :org_id AND p.mode = :mode AND p.number = v.number) p ON true
 ), updated AS (
     UPDATE phone_numbers p SET
         assigned = v.assigned, sms_enabled = v.sms_enabled, mms_enabled = v.mms_enabled,
         messaging_profile_id = v.messaging_profile_id, released_at = NULL,
-        synced_by = :task_id,
-        updated_at = CASE WHEN k.changed THEN clock_timestamp() ELSE p.updated_at END
+        updated_at = clock_timestamp()
     FROM known k JOIN page v ON v.number = k.number
-    WHERE p.id = k.id AND k.ours
-    RETURNING k.changed
+    WHERE p.id = k.id AND k.ours AND k.changed
+    RETURNING 1
 ), added AS (
     INSERT INTO phone_numbers (id, org_id, mode, number, region_code, number_type, provider,
-                               assigned, sms_enabled, mms_enabled, messaging_profile_id,
-                               synced_by)
+                               assigned, sms_enabled, mms_enabled, messaging_profile_id)
     SELECT v.id, :org_id, :mode, v.number, v.region_code, v.number_type, :provider,
-           v.assigned, v.sms_enabled, v.mms_enabled, v.messaging_profile_id, :task_id
+           v.assigned, v.sms_enabled, v.mms_enabled, v.messaging_profile_id
     FROM page v
     WHERE v.number_type IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known k WHERE k.number = v.number)
     ON CONFLICT (org_id, mode, number) DO NOTHING
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM added) AS added,
-       (SELECT count(*) FROM updated WHERE changed) AS updated
+SELECT (SELECT count(*) FROM added) AS added, (SELECT count(*) FROM updated) AS updated,
+       (SELECT count(*) FROM listed) AS listed
 """
 )
 
 # A sync's last page: the provider's numbers it did not list are gone from the account
-# (numbers registered after the sync started are left for the next one).
+# (numbers registered after the sync started are left for the next one). Then the listing
+# is dropped.
 _RELEASE = text(
     """
-UPDATE phone_numbers SET assigned = false, released_at = clock_timestamp(),
+UPDATE phone_numbers p SET assigned = false, released_at = clock_timestamp(),
     updated_at = clock_timestamp()
-WHERE org_id = :org_id AND mode = :mode AND provider = :provider AND released_at IS NULL
-  AND synced_by IS DISTINCT FROM :task_id AND created_at <= :started_at
+WHERE p.org_id = :org_id AND p.mode = :mode AND p.provider = :provider
+  AND p.released_at IS NULL AND p.created_at <= :started_at
+  AND NOT EXISTS (SELECT 1 FROM task_listings l WHERE l.task_id = :task_id
+                  AND l.listing = 'account' AND l.campaign_ref = '' AND l.number = p.number)
 """
 )
+_FORGET_LISTING = text("DELETE FROM task_listings WHERE task_id = :task_id")
 
 _START_SYNC = text(
     """
@@ -98,6 +106,7 @@ WHERE org_id = :org_id AND mode = :mode AND provider = :provider
 class UpsertCounts:
     added: int
     updated: int
+    listed: int  # numbers the task had not listed before (a page repeating one: not again)
 
 
 def page_arrays(numbers: Sequence[NumberInfo]) -> dict[str, list[Any]]:
@@ -133,7 +142,7 @@ class InventoryRepository(TenantRepository[BulkTask]):
         self, provider: str, task_id: uuid.UUID, numbers: Sequence[NumberInfo]
     ) -> UpsertCounts:
         if not numbers:
-            return UpsertCounts(0, 0)
+            return UpsertCounts(0, 0, 0)
         params = {
             **self.tenant_values(),
             "provider": provider,
@@ -141,7 +150,7 @@ class InventoryRepository(TenantRepository[BulkTask]):
             **page_arrays(numbers),
         }
         (row,) = await run_raw(self.session, _UPSERT_PAGE, params)
-        return UpsertCounts(int(row["added"]), int(row["updated"]))
+        return UpsertCounts(int(row["added"]), int(row["updated"]), int(row["listed"]))
 
     async def release_unseen(self, task_id: uuid.UUID, provider: str, started_at: datetime) -> int:
         params = {
@@ -150,7 +159,9 @@ class InventoryRepository(TenantRepository[BulkTask]):
             "task_id": task_id,
             "started_at": started_at,
         }
+        await self.session.execute(ANALYZE_LISTINGS)
         result = await self.session.execute(_RELEASE, params)
+        await self.session.execute(_FORGET_LISTING, {"task_id": task_id})
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def start_sync(self, provider: str, low_priority: bool) -> BulkTask:

@@ -1,5 +1,5 @@
 """Audits: list what the provider holds on each campaign in scope (and, for a number pool,
-the messaging profile's numbers), page by page into ``audit_listings``; then compare with
+the messaging profile's numbers), page by page into ``task_listings``; then compare with
 numlink's rows, record the findings and, with ``repair``, hand the drifted numbers back to the
 reconciler (and link the pool's strays through the bulk attach rules), all in one transaction.
 

@@ -7,9 +7,10 @@ Create Date: 2026-11-29
 
 Numbers gain what a provider's inventory says of them. The task table also holds batch
 registrations, inventory syncs and audits (one task resource): their phase, resume position
-(``page_token``), counts (``stats``) and scope. An audit keeps what the provider listed until
-it compares (``audit_listings``) and its findings (``audit_findings``). The sandbox keeps its
-account's numbers in ``sandbox_numbers``. Downgrading deletes the tasks of the new kinds.
+(``page_token``), counts (``stats``) and scope. A sync or an audit keeps what the provider
+listed until it compares (``task_listings``); an audit, its findings (``audit_findings``).
+The sandbox keeps its account's numbers in ``sandbox_numbers``. Downgrading deletes the tasks
+of the new kinds.
 """
 
 from collections.abc import Sequence
@@ -32,7 +33,6 @@ def upgrade() -> None:
     op.add_column(
         "phone_numbers", sa.Column("released_at", sa.DateTime(timezone=True), nullable=True)
     )
-    op.add_column("phone_numbers", sa.Column("synced_by", sa.UUID(), nullable=True))
 
     op.alter_column("bulk_tasks", "campaign_id", existing_type=sa.UUID(), nullable=True)
     op.drop_constraint(op.f("ck_bulk_tasks_operation"), "bulk_tasks", type_="check")
@@ -87,20 +87,20 @@ def upgrade() -> None:
     )
 
     op.create_table(
-        "audit_listings",
+        "task_listings",
         sa.Column("task_id", sa.UUID(), nullable=False),
         sa.Column("listing", sa.String(length=8), nullable=False),
-        sa.Column("campaign_ref", sa.Text(), nullable=False),
         sa.Column("number", sa.String(length=20), nullable=False),
+        sa.Column("campaign_ref", sa.Text(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(
             ["task_id"],
             ["bulk_tasks.id"],
-            name=op.f("fk_audit_listings_task_id_bulk_tasks"),
+            name=op.f("fk_task_listings_task_id_bulk_tasks"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(
-            "task_id", "listing", "campaign_ref", "number", name=op.f("pk_audit_listings")
+            "task_id", "listing", "number", "campaign_ref", name=op.f("pk_task_listings")
         ),
     )
     op.create_table(
@@ -164,7 +164,7 @@ def downgrade() -> None:
     op.drop_table("sandbox_numbers")
     op.drop_index("ix_audit_findings_task_id_kind_seq", table_name="audit_findings")
     op.drop_table("audit_findings")
-    op.drop_table("audit_listings")
+    op.drop_table("task_listings")
     op.execute("DELETE FROM bulk_tasks WHERE operation NOT IN ('attach', 'detach')")
     op.drop_index("ux_bulk_tasks_running_sync", table_name="bulk_tasks")
     op.drop_index(
@@ -189,5 +189,5 @@ def downgrade() -> None:
         op.f("ck_bulk_tasks_operation"), "bulk_tasks", "operation IN ('attach', 'detach')"
     )
     op.alter_column("bulk_tasks", "campaign_id", existing_type=sa.UUID(), nullable=False)
-    for column in ("synced_by", "released_at", "messaging_profile_id"):
+    for column in ("released_at", "messaging_profile_id"):
         op.drop_column("phone_numbers", column)

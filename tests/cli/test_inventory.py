@@ -55,8 +55,8 @@ async def test_import_sync_and_audit(gateway: Gateway, tmp_path: Path) -> None:
         if all(n["carrier_line_option_status"] == "propagated" for n in numbers):
             break
         await asyncio.sleep(0.1)
-    body = {"number": fresh[0], "provider_campaign_id": None}
-    data(await world.api.post("/v1/test-helpers/provider-links", world.test_key, body))
+    unlinked = {"number": fresh[0], "provider_campaign_id": None}
+    data(await world.api.post("/v1/test-helpers/provider-links", world.test_key, unlinked))
     report = await run(gateway, "audit", "--campaign", campaign["id"])
     assert report.returncode == 1, report.stderr
     assert fresh[0] in report.stdout and "missing_at_provider" in report.stdout

@@ -3,7 +3,7 @@
 
 from app.db.models.base import TS, Base, Mode, Timestamps, enum_values, metadata
 from app.db.models.brands import Brand, Campaign, CampaignStatus, IdentityStatus
-from app.db.models.bulk import AuditFinding, AuditListing, BulkTask, BulkTaskItem
+from app.db.models.bulk import AuditFinding, BulkTask, BulkTaskItem, TaskListing
 from app.db.models.idempotency import IdempotencyKey
 from app.db.models.numbers import LineStatus, PhoneNumber, SyncPhase
 from app.db.models.orgs import ApiKey, Org
@@ -20,7 +20,6 @@ __all__ = [
     "TS",
     "ApiKey",
     "AuditFinding",
-    "AuditListing",
     "Base",
     "Brand",
     "BulkTask",
@@ -39,6 +38,7 @@ __all__ = [
     "SandboxLink",
     "SandboxNumber",
     "SyncPhase",
+    "TaskListing",
     "Timestamps",
     "WebhookDelivery",
     "WebhookEndpoint",

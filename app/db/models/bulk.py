@@ -108,17 +108,20 @@ class BulkTaskItem(Base):
     code: Mapped[str | None] = mapped_column(String(32))
 
 
-class AuditListing(Base):
-    """What the provider listed during an audit, kept until the audit compares it."""
+class TaskListing(Base):
+    """What the provider listed during a sync or an audit, kept until the task compares it
+    (a sync: the account's numbers; an audit: a campaign's and a messaging profile's). Keyed
+    so that a number is looked up by (task, listing, number)."""
 
-    __tablename__ = "audit_listings"
+    __tablename__ = "task_listings"
     task_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("bulk_tasks.id", ondelete="CASCADE"), primary_key=True
     )
-    listing: Mapped[str] = mapped_column(String(8), primary_key=True)  # campaign | profile
-    campaign_ref: Mapped[str] = mapped_column(Text, primary_key=True)  # '' for a profile
+    # account | campaign | profile
+    listing: Mapped[str] = mapped_column(String(8), primary_key=True)
     number: Mapped[str] = mapped_column(String(20), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16))  # linked | pending | failed
+    campaign_ref: Mapped[str] = mapped_column(Text, primary_key=True)  # '' but for campaigns
+    state: Mapped[str] = mapped_column(String(16))  # campaigns: linked | pending | failed
 
 
 class AuditFinding(Base):

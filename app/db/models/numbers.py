@@ -91,10 +91,8 @@ class PhoneNumber(Timestamps, Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(TS)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     lease_owner: Mapped[str | None] = mapped_column(String(64))
-    # inventory: the provider's messaging profile of the number, when it left the account, and
-    # the last sync task that listed it (numbers no sync listed are released at its end)
+    # inventory: the provider's messaging profile of the number, and when it left the account
     messaging_profile_id: Mapped[str | None] = mapped_column(Text)
     released_at: Mapped[datetime | None] = mapped_column(TS)
-    synced_by: Mapped[uuid.UUID | None] = mapped_column(UUID)
     # time of the newest provider status applied (poll or webhook): older events are ignored
     provider_status_at: Mapped[datetime | None] = mapped_column(TS)

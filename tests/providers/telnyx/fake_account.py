@@ -75,6 +75,8 @@ class TelnyxAccount:
         self._records: dict[str, _Assignment] = {}
         # the account's numbers, when a test says which; else every US number is on it
         self.inventory = TelnyxInventory()
+        self._changes = 0  # counts record changes, for the listing cache
+        self._held_cache: tuple[tuple[int, int, str | None], list[str]] | None = None
         self._tasks: dict[str, _ProfileTask] = {}
 
     def assignments(self) -> dict[str, tuple[str, str]]:
@@ -85,10 +87,20 @@ class TelnyxAccount:
 
     def set_assignment(self, number: str, campaign: str | None) -> None:
         """Drift made at the provider: the number's campaign now (None: none), settled."""
+        self._changes += 1
         if campaign is None:
             self._records.pop(number, None)
             return
         self._put(number, campaign, time.monotonic() - self.settle_after_s)
+
+    def _held_on(self, campaign: str | None) -> list[str]:
+        """The numbers with a record on the campaign (any, for None), in number order; kept
+        until the records change, so listing a large campaign page by page stays cheap."""
+        key = (self._changes, len(self._records), campaign)
+        if self._held_cache is None or self._held_cache[0] != key:
+            held = sorted(n for n, r in self._records.items() if campaign in (None, r.campaign_id))
+            self._held_cache = (key, held)
+        return self._held_cache[1]
 
     def answer(self, method: str, kind: str, arg: str, query: str, body: bytes) -> Reply:
         if kind == "assignments" and method == "POST":
@@ -174,6 +186,7 @@ class TelnyxAccount:
         return self._record_reply(number, self._status(number, now) or "PENDING_ASSIGNMENT")
 
     def _put(self, number: str, campaign: str, now: float) -> None:
+        self._changes += 1
         stamp = _now_text()
         previous = self._records.get(number)
         created = previous.created_at if previous is not None else stamp
@@ -200,18 +213,15 @@ class TelnyxAccount:
             if kind == "phone_numbers_messaging":
                 return json_reply(200, fake_inventory.list_messaging(self.inventory, query))
             campaign = query.get("filter[telnyx_campaign_id]", [None])[0]
-            now = time.monotonic()
-            records = []
-            for number in list(self._records):
+            held = self._held_on(campaign)
+            page, size = fake_inventory.paging(query, "page", "recordsPerPage", 20)
+            now, records = time.monotonic(), []
+            for number in held[(page - 1) * size : page * size]:
                 status = self._status(number, now)
-                record = self._records.get(number)
-                if (
-                    status is not None
-                    and record is not None
-                    and campaign in (None, record.campaign_id)
-                ):
+                if status is not None:
                     records.append(orjson.loads(self._record_reply(number, status).body))
-            return json_reply(200, fake_inventory.page_of_assignments(records, query))
+            body = {"records": records, "page": page, "totalRecords": len(held)}
+            return json_reply(200, body)
         except ValueError:
             return _bad_request("page and page size are positive integers (size at most 250)")
 

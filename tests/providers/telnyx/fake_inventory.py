@@ -89,12 +89,3 @@ def list_messaging(inventory: TelnyxInventory, query: dict[str, list[str]]) -> d
     paged = chosen[(page - 1) * size : page * size]
     records = [messaging_record(n, inventory.numbers[n]) for n in paged]
     return {"data": records, "meta": meta(page, size, len(chosen))}
-
-
-def page_of_assignments(
-    records: list[dict[str, Any]], query: dict[str, list[str]]
-) -> dict[str, Any]:
-    page, size = paging(query, "page", "recordsPerPage", 20)
-    records.sort(key=lambda r: str(r["phoneNumber"]))
-    chosen = records[(page - 1) * size : page * size]
-    return {"records": chosen, "page": page, "totalRecords": len(records)}

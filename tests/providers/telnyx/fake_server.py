@@ -347,6 +347,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     add("--slow-s", type=float, default=0.2)
     add("--retry-after-s", type=float, default=1.0)
     add("--fail-number", action="append", default=[], help="its assignments fail")
+    add(
+        "--numbers-file",
+        default=None,
+        help="the account's numbers, one 'number[,campaign]' a line (with a campaign: assigned)",
+    )
     return parser.parse_args(argv)
 
 
@@ -359,7 +364,10 @@ async def _serve_until_signalled(args: argparse.Namespace) -> None:
         args.key, args.rate, args.burst, faults, args.seed, args.settle_s, args.hang_s,
         args.slow_s, args.retry_after_s, frozenset(args.fail_number),
     )  # fmt: skip
-    server = FakeHttpServer(FakeTelnyxCore(config))
+    core = FakeTelnyxCore(config)
+    if args.numbers_file:
+        _load_numbers(core, args.numbers_file)
+    server = FakeHttpServer(core)
     port = await server.start(args.host, args.port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -368,6 +376,16 @@ async def _serve_until_signalled(args: argparse.Namespace) -> None:
     print(f"http://{args.host}:{port}/v2", flush=True)
     await stop.wait()
     await server.stop()
+
+
+def _load_numbers(core: FakeTelnyxCore, path: str) -> None:
+    with open(path) as source:
+        for line in source:
+            number, _, campaign = line.strip().partition(",")
+            if number:
+                core.account.inventory.hold([number], None)
+                if campaign:
+                    core.account.set_assignment(number, campaign)
 
 
 def main(argv: list[str] | None = None) -> None:
