@@ -14,7 +14,7 @@ from app.db.models import BulkTask
 from app.db.raw import run_raw
 from app.db.tenancy import TenantRepository
 from app.kit.ids import new_id
-from app.kit.phone import parse_e164
+from app.kit.phone import parse_listed
 from app.kit.sql import psycopg_params
 from providers.base import NumberInfo
 
@@ -22,14 +22,19 @@ from providers.base import NumberInfo
 # provider whose provider-side state changed are updated (``updated``; a released one coming
 # back included). Unchanged rows are not written. Known numbers of another provider are left
 # alone; numbers libphonenumber deems invalid are not added.
+# A time-ordered id as the app's ULIDs are (milliseconds, then random bits), made only for the
+# rows inserted.
+TIME_ORDERED_ID = """CAST(lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint),
+                     12, '0') || substr(md5(random()::text), 1, 20) AS uuid)"""
+
 _UPSERT_PAGE = psycopg_params(
-    """
+    f"""
 WITH page AS (
-    SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:numbers AS text[]),
+    SELECT * FROM unnest(CAST(:numbers AS text[]),
                          CAST(:regions AS text[]), CAST(:types AS text[]),
                          CAST(:assigned AS bool[]), CAST(:sms AS bool[]), CAST(:mms AS bool[]),
                          CAST(:profiles AS text[]))
-        AS v(id, number, region_code, number_type, assigned, sms_enabled, mms_enabled,
+        AS v(number, region_code, number_type, assigned, sms_enabled, mms_enabled,
              messaging_profile_id)
 ), listed AS (
     INSERT INTO task_listings (task_id, listing, campaign_ref, number, state)
@@ -56,7 +61,7 @@ WITH page AS (
 ), added AS (
     INSERT INTO phone_numbers (id, org_id, mode, number, region_code, number_type, provider,
                                assigned, sms_enabled, mms_enabled, messaging_profile_id)
-    SELECT v.id, :org_id, :mode, v.number, v.region_code, v.number_type, :provider,
+    SELECT {TIME_ORDERED_ID}, :org_id, :mode, v.number, v.region_code, v.number_type, :provider,
            v.assigned, v.sms_enabled, v.mms_enabled, v.messaging_profile_id
     FROM page v
     WHERE v.number_type IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known k WHERE k.number = v.number)
@@ -112,16 +117,15 @@ class UpsertCounts:
 def page_arrays(numbers: Sequence[NumberInfo]) -> dict[str, list[Any]]:
     """The page as index-aligned arrays; an invalid number gets no type (and is not added)."""
     arrays: dict[str, list[Any]] = {
-        k: [] for k in ("ids", "numbers", "regions", "types", "assigned", "sms", "mms", "profiles")
+        k: [] for k in ("numbers", "regions", "types", "assigned", "sms", "mms", "profiles")
     }
     for info in {n.number: n for n in numbers}.values():  # a number listed twice: once
         try:
-            parsed = parse_e164(info.number)
+            parsed = parse_listed(info.number)
             region, kind = parsed.region_code, parsed.number_type
         except ValueError:
             region, kind = None, None
         for key, value in (
-            ("ids", new_id()),
             ("numbers", info.number[:20]),
             ("regions", region),
             ("types", kind),
@@ -143,12 +147,13 @@ class InventoryRepository(TenantRepository[BulkTask]):
     ) -> UpsertCounts:
         if not numbers:
             return UpsertCounts(0, 0, 0)
-        params = {
-            **self.tenant_values(),
-            "provider": provider,
-            "task_id": task_id,
-            **page_arrays(numbers),
-        }
+        return await self.upsert_arrays(provider, task_id, page_arrays(numbers))
+
+    async def upsert_arrays(
+        self, provider: str, task_id: uuid.UUID, arrays: dict[str, list[Any]]
+    ) -> UpsertCounts:
+        """The statement alone, on a page already made into arrays (``page_arrays``)."""
+        params = {**self.tenant_values(), "provider": provider, "task_id": task_id, **arrays}
         (row,) = await run_raw(self.session, _UPSERT_PAGE, params)
         return UpsertCounts(int(row["added"]), int(row["updated"]), int(row["listed"]))
 

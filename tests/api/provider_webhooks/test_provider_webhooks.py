@@ -262,3 +262,19 @@ async def test_plivo_v3_signed_callback(
     assert data(await post_signed(api, live.account_url, body, headers))["rows_changed"] == 1
     row = await number_row(sessions, live.number_id)
     assert row.carrier_line_option_status == "propagated"
+
+
+async def test_a_link_event_makes_an_unassigned_number_attachable(
+    api: Api, world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A number read as not assigned at registration: the provider linking it says it is on
+    the account and assignable now."""
+    live = await live_objects(api, world, sessions)
+    async with sessions.begin() as session:
+        row = await session.get(PhoneNumber, live.number_id)
+        assert row is not None
+        row.assigned = False
+    receipt = data(await post_signed(api, live.account_url, assigned("evt-9")))
+    assert receipt["rows_changed"] == 1
+    number = data(await api.get(f"/v1/phone-numbers/{live.number_id}", world.live_key))
+    assert number["assigned"] is True and number["released_at"] is None
