@@ -18,15 +18,16 @@ from app.kit.phone import parse_listed
 from app.kit.sql import psycopg_params
 from providers.base import NumberInfo
 
-# The page is recorded as listed by the task; new numbers are inserted; known ones of the
-# provider whose provider-side state changed are updated (``updated``; a released one coming
-# back included). Unchanged rows are not written. Known numbers of another provider are left
-# alone; numbers libphonenumber deems invalid are not added.
 # A time-ordered id as the app's ULIDs are (milliseconds, then random bits), made only for the
 # rows inserted.
 TIME_ORDERED_ID = """CAST(lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint),
                      12, '0') || substr(md5(random()::text), 1, 20) AS uuid)"""
 
+# The page is recorded as listed by the task, and upserted: new numbers are inserted; known
+# ones of the provider are updated only when their provider-side state changed (``updated``; a
+# released one coming back included); unchanged ones are not written. Known numbers of another
+# provider are left alone; numbers libphonenumber deems invalid are not added. ON CONFLICT
+# finds each number through the unique index, whatever the planner thinks of the org's size.
 _UPSERT_PAGE = psycopg_params(
     f"""
 WITH page AS (
@@ -41,34 +42,27 @@ WITH page AS (
     SELECT :task_id, 'account', '', v.number, 'listed' FROM page v
     ON CONFLICT DO NOTHING
     RETURNING 1
-), known AS (  -- one index probe per listed number, whatever the org's size
-    SELECT p.id, p.number, p.provider = :provider AS ours,
-           (p.assigned, p.sms_enabled, p.mms_enabled, p.messaging_profile_id,
-            p.released_at IS NULL)
-           IS DISTINCT FROM (v.assigned, v.sms_enabled, v.mms_enabled, v.messaging_profile_id,
-                             true) AS changed
-    FROM page v
-    JOIN LATERAL (SELECT * FROM phone_numbers p
-                  WHERE p.org_id = :org_id AND p.mode = :mode AND p.number = v.number) p ON true
-), updated AS (
-    UPDATE phone_numbers p SET
-        assigned = v.assigned, sms_enabled = v.sms_enabled, mms_enabled = v.mms_enabled,
-        messaging_profile_id = v.messaging_profile_id, released_at = NULL,
-        updated_at = clock_timestamp()
-    FROM known k JOIN page v ON v.number = k.number
-    WHERE p.id = k.id AND k.ours AND k.changed
-    RETURNING 1
-), added AS (
-    INSERT INTO phone_numbers (id, org_id, mode, number, region_code, number_type, provider,
-                               assigned, sms_enabled, mms_enabled, messaging_profile_id)
+), upserted AS (
+    INSERT INTO phone_numbers AS p (id, org_id, mode, number, region_code, number_type,
+                                    provider, assigned, sms_enabled, mms_enabled,
+                                    messaging_profile_id)
     SELECT {TIME_ORDERED_ID}, :org_id, :mode, v.number, v.region_code, v.number_type, :provider,
            v.assigned, v.sms_enabled, v.mms_enabled, v.messaging_profile_id
     FROM page v
-    WHERE v.number_type IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known k WHERE k.number = v.number)
-    ON CONFLICT (org_id, mode, number) DO NOTHING
-    RETURNING 1
+    WHERE v.number_type IS NOT NULL
+    ON CONFLICT (org_id, mode, number) DO UPDATE SET
+        assigned = excluded.assigned, sms_enabled = excluded.sms_enabled,
+        mms_enabled = excluded.mms_enabled, messaging_profile_id = excluded.messaging_profile_id,
+        released_at = NULL, updated_at = clock_timestamp()
+    WHERE p.provider = excluded.provider
+      AND (p.assigned, p.sms_enabled, p.mms_enabled, p.messaging_profile_id,
+           p.released_at IS NULL)
+          IS DISTINCT FROM (excluded.assigned, excluded.sms_enabled, excluded.mms_enabled,
+                            excluded.messaging_profile_id, true)
+    RETURNING p.xmax = 0 AS inserted
 )
-SELECT (SELECT count(*) FROM added) AS added, (SELECT count(*) FROM updated) AS updated,
+SELECT (SELECT count(*) FROM upserted WHERE inserted) AS added,
+       (SELECT count(*) FROM upserted WHERE NOT inserted) AS updated,
        (SELECT count(*) FROM listed) AS listed
 """
 )

@@ -79,7 +79,7 @@ class InventoryScheduleJob(PeriodicJob):
                     async with self.sessions.begin() as session:
                         await audit_task(
                             session, tenant, self.context.providers,
-                            AuditRequest(provider=provider), low_priority=True,
+                            AuditRequest.model_construct(provider=provider), low_priority=True,
                         )  # fmt: skip
                 except NumlinkError as exc:
                     log.info("scheduled audit not started", extra={"reason": exc.message})
