@@ -36,3 +36,9 @@ async def paginate(
     rows = list((await session.execute(paged)).scalars())
     next_cursor = encode_cursor(rows[page.limit - 1].id) if len(rows) > page.limit else None
     return rows[: page.limit], ListMeta(total=total, limit=page.limit, next_cursor=next_cursor)
+
+
+def seq_page(rows: list[dict[str, Any]], limit: int, total: int) -> tuple[list[Any], ListMeta]:
+    """A page of rows ordered by ``seq`` (items, findings), read with ``limit + 1``."""
+    next_cursor = encode_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
+    return rows[:limit], ListMeta(total=total, limit=limit, next_cursor=next_cursor)

@@ -7,14 +7,15 @@ from starlette.responses import Response
 
 from app.api.auth import AuthContext, authorize
 from app.api.body import body_doc, json_body
-from app.api.envelope import Envelope, ListEnvelope, ListMeta, ok, ok_list
+from app.api.envelope import Envelope, ListEnvelope, ok, ok_list
 from app.api.openapi import errors_doc
+from app.api.pagination import seq_page
 from app.api.routing import UnitOfWorkRoute, request_session
 from app.audits import service
 from app.audits.repository import AuditRepository
 from app.audits.schemas import AuditOut, AuditRequest, FindingKind, FindingOut
 from app.bulk.repository import BulkTaskRepository
-from app.kit.cursor import decode_seq_cursor, encode_cursor
+from app.kit.cursor import decode_seq_cursor
 from app.kit.errors import NotFound, ProviderNotConfigured, UnsupportedByProvider
 from app.kit.ids import parse_id
 
@@ -72,6 +73,5 @@ async def list_findings(
     after = decode_seq_cursor(cursor) if cursor else 0
     audit = AuditRepository(session, auth.tenant, task.id)
     rows: list[dict[str, Any]] = await audit.findings(kind, after, limit + 1)
-    next_cursor = encode_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
-    meta = ListMeta(total=await audit.total(kind), limit=limit, next_cursor=next_cursor)
-    return ok_list([FindingOut.model_validate(r) for r in rows[:limit]], meta)
+    page, meta = seq_page(rows, limit, await audit.total(kind))
+    return ok_list([FindingOut.model_validate(r) for r in page], meta)

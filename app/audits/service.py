@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audits.schemas import AuditOut, AuditRequest
 from app.bulk.repository import BulkTaskRepository
 from app.bulk.schemas import AuditCounts
-from app.bulk.service import paged_task_out
+from app.bulk.service import paged_status
 from app.campaigns.repository import CampaignRepository
 from app.db.models import BulkTask, Campaign
 from app.db.tenancy import Tenant
@@ -81,11 +81,10 @@ async def get_audit(repo: BulkTaskRepository, audit_id: uuid.UUID | None) -> Bul
 
 async def audit_out(repo: BulkTaskRepository, task: BulkTask) -> AuditOut:
     counts = AuditCounts(**await repo.finding_counts(task))
-    out = paged_task_out(task, counts)
     assert task.provider is not None
     return AuditOut(
         id=task.id,
-        status=out.status,
+        status=paged_status(task),
         campaign_id=task.campaign_id,
         provider=task.provider,
         messaging_profile_id=task.messaging_profile_id,

@@ -23,6 +23,7 @@ from app.bulk.schemas import (
     BulkTaskOut,
     DryRunCounts,
     SyncCounts,
+    TaskStatus,
 )
 from app.db.models import BulkTask
 from app.db.models.bulk import PAGED
@@ -196,31 +197,21 @@ async def record_profile_numbers(
 
 async def task_out(repo: BulkTaskRepository, task: BulkTask) -> BulkTaskOut:
     if task.operation in PAGED and task.operation != "register":
-        return paged_task_out(task, await _paged_counts(repo, task))
+        return _out(task, paged_status(task), await _paged_counts(repo, task), task.updated_at)
     counts = await repo.counts(task)
     last_change = counts.pop("last_change")
     updated_at = max(task.updated_at, last_change) if last_change else task.updated_at
     if task.operation == "register":
-        return paged_task_out(task, BulkCounts(**counts), updated_at)
+        return _out(task, paged_status(task), BulkCounts(**counts), updated_at)
     if task.profile_phase == "submit":
-        status = "pending"  # not yet taken up by the provider
+        status: TaskStatus = "pending"  # not yet taken up by the provider
     elif counts["pending"] or task.profile_phase == "poll":
         status = "processing"
     elif task.error is not None and not counts["succeeded"]:
         status = "failed"
     else:
         status = "completed" if counts["succeeded"] or not counts["total"] else "failed"
-    return BulkTaskOut(
-        id=task.id,
-        operation=task.operation,
-        campaign_id=task.campaign_id,
-        provider=task.provider,
-        status=status,
-        counts=BulkCounts(**counts),
-        error=task.error,
-        created_at=task.created_at,
-        updated_at=updated_at,
-    )
+    return _out(task, status, BulkCounts(**counts), updated_at)
 
 
 async def _paged_counts(repo: BulkTaskRepository, task: BulkTask) -> SyncCounts | AuditCounts:
@@ -230,18 +221,21 @@ async def _paged_counts(repo: BulkTaskRepository, task: BulkTask) -> SyncCounts 
     return SyncCounts(**{k: int(stats.get(k, 0)) for k in SyncCounts.model_fields})
 
 
-def paged_task_out(
-    task: BulkTask,
-    counts: BulkCounts | SyncCounts | AuditCounts,
-    updated_at: datetime | None = None,
-) -> BulkTaskOut:
-    """Tasks worked on page by page: done or not, and whether it was taken up yet."""
+def paged_status(task: BulkTask) -> TaskStatus:
+    """Tasks worked on page by page: done or not, and whether they were taken up yet."""
     if task.phase == "done":
-        status = "failed" if task.error is not None else "completed"
-    elif task.page_token is None and not task.stats and not task.attempts:
-        status = "pending"
-    else:
-        status = "processing"
+        return "failed" if task.error is not None else "completed"
+    if task.page_token is None and not task.stats and not task.attempts:
+        return "pending"
+    return "processing"
+
+
+def _out(
+    task: BulkTask,
+    status: TaskStatus,
+    counts: BulkCounts | SyncCounts | AuditCounts,
+    updated_at: datetime,
+) -> BulkTaskOut:
     return BulkTaskOut(
         id=task.id,
         operation=task.operation,
@@ -251,7 +245,7 @@ def paged_task_out(
         counts=counts,
         error=task.error,
         created_at=task.created_at,
-        updated_at=max(task.updated_at, updated_at) if updated_at else task.updated_at,
+        updated_at=updated_at,
     )
 
 

@@ -201,7 +201,7 @@ def audit(
             f"/v1/audits/{created['id']}",
             lambda a: f"auditing: {a['counts']['total']} findings so far",
         )
-        findings = _findings(gateway, report["id"])
+        findings = gateway.every_page(f"/v1/audits/{report['id']}/findings", FINDINGS_PAGE)
     except ApiError as exc:
         raise fail(str(exc), 3) from None
     finally:
@@ -212,18 +212,6 @@ def audit(
         _print_findings(report, findings)
     unrepaired = sum(1 for f in findings if not f["repaired"])
     raise typer.Exit(0 if report["status"] == "completed" and not unrepaired else 1)
-
-
-def _findings(gateway: Gateway, audit_id: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"limit": FINDINGS_PAGE}
-    while True:
-        page = gateway.call("GET", f"/v1/audits/{audit_id}/findings", params=params)
-        found.extend(page["data"])
-        cursor = (page.get("meta") or {}).get("next_cursor")
-        if not cursor:
-            return found
-        params["cursor"] = cursor
 
 
 def _print_findings(report: dict[str, Any], findings: list[dict[str, Any]]) -> None:
