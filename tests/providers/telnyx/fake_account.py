@@ -330,3 +330,15 @@ def _phone_numbers_body(number: str, profile: str | None) -> dict[str, Any]:
     on_account = number.startswith("+1") and len(number) == 12 and number[1:].isdigit()
     records = [fake_inventory.number_record(number, profile)] if on_account else []
     return {"data": records, "meta": fake_inventory.meta(1, 20, len(records))}
+
+
+def load_numbers(account: TelnyxAccount, path: str) -> None:
+    """The account's numbers from a file of ``number[,campaign]`` lines (with a campaign: an
+    assignment to it, settled)."""
+    with open(path) as source:
+        for line in source:
+            number, _, campaign = line.strip().partition(",")
+            if number:
+                account.inventory.hold([number], None)
+                if campaign:
+                    account.set_assignment(number, campaign)

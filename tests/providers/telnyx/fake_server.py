@@ -30,7 +30,7 @@ from typing import Any, Self, TypeVar
 from urllib.parse import parse_qs, unquote
 
 from tests.providers.fake_http import FakeHttpServer, Reply, error_reply, json_reply
-from tests.providers.telnyx.fake_account import TelnyxAccount, route_of
+from tests.providers.telnyx.fake_account import TelnyxAccount, load_numbers, route_of
 
 STATE_PATHS = ("/_fake/state", "/v2/_fake/state")
 MUTATING = frozenset({"POST", "PUT", "DELETE"})
@@ -366,7 +366,7 @@ async def _serve_until_signalled(args: argparse.Namespace) -> None:
     )  # fmt: skip
     core = FakeTelnyxCore(config)
     if args.numbers_file:
-        _load_numbers(core, args.numbers_file)
+        load_numbers(core.account, args.numbers_file)
     server = FakeHttpServer(core)
     port = await server.start(args.host, args.port)
     stop = asyncio.Event()
@@ -376,16 +376,6 @@ async def _serve_until_signalled(args: argparse.Namespace) -> None:
     print(f"http://{args.host}:{port}/v2", flush=True)
     await stop.wait()
     await server.stop()
-
-
-def _load_numbers(core: FakeTelnyxCore, path: str) -> None:
-    with open(path) as source:
-        for line in source:
-            number, _, campaign = line.strip().partition(",")
-            if number:
-                core.account.inventory.hold([number], None)
-                if campaign:
-                    core.account.set_assignment(number, campaign)
 
 
 def main(argv: list[str] | None = None) -> None:
