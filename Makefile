@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check bench bench-bulk bench-faults clean
+.PHONY: run test lint typecheck check bench bench-bulk bench-faults bench-inventory clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench-bulk: $(STAMP)
 
 bench-faults: $(STAMP)
 	$(BIN)/python bench/faults.py
+
+bench-inventory: $(STAMP)
+	$(BIN)/python bench/inventory.py
 
 clean:
 	rm -rf $(VENV) .numlink .mypy_cache .ruff_cache

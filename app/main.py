@@ -13,10 +13,12 @@ from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.api.openapi import with_strict_strings
 from app.api.ops import router as ops_router
 from app.api.ratelimit import KeyRateLimiter
+from app.audits.endpoints import router as audits_router
 from app.brands.endpoints import router as brands_router
 from app.bulk.endpoints import router as bulk_router
 from app.campaigns.endpoints import router as campaigns_router
 from app.db.engine import SessionMaker, create_engine, create_sessionmaker
+from app.inventory.endpoints import router as inventory_router
 from app.keys.service import KeyAuthenticator
 from app.kit.secrets import SecretBox
 from app.numbers.endpoints import link_router as number_links_router
@@ -26,6 +28,7 @@ from app.provider_accounts.registry import ProviderRegistry
 from app.provider_webhooks.endpoints import router as provider_webhooks_router
 from app.settings import Settings, get_settings
 from app.test_helpers.endpoints import router as test_helpers_router
+from app.test_helpers.inventory import router as test_inventory_router
 from app.webhooks.endpoints import router as webhooks_router
 from providers.catalog import ProviderCatalog, default_catalog
 
@@ -90,11 +93,14 @@ def create_app(
         brands_router,
         campaigns_router,
         bulk_router,
+        inventory_router,  # before numbers_router: /sync and /batch are not number ids
         numbers_router,
         number_links_router,
         provider_accounts_router,
         provider_webhooks_router,
         test_helpers_router,
+        test_inventory_router,
+        audits_router,
         webhooks_router,
     ):
         # A flat route table (routes carry their prefix): the 405 handler's Allow header and
@@ -121,7 +127,11 @@ def wire_state(
     app.state.autocommit_sessions = sessions or create_sessionmaker(app.state.autocommit_engine)
     app.state.secret_box = SecretBox(settings.secret_key_list())
     app.state.providers = ProviderRegistry(
-        app.state.sessions, settings, app.state.secret_box, catalog
+        app.state.sessions,
+        settings,
+        app.state.secret_box,
+        catalog,
+        ledger_sessions=app.state.autocommit_sessions,
     )
     # what request bodies are checked against (see app.api.body)
     app.state.validation_context = {"providers": catalog.names()}

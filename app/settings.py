@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=25, ge=1)
     # live brands and campaigns are read again from the provider this often (0: never)
     provider_refresh_interval_s: float = Field(default=3600.0, ge=0)
+    # every live provider account is synced and audited this often, at low priority (0: never)
+    inventory_sync_interval_s: float = Field(default=86400.0, ge=0)
+    audit_interval_s: float = Field(default=86400.0, ge=0)
 
     # Fernet keys, comma-separated, newest first (see app/kit/secrets.py). Required with
     # DATABASE_URL; only the embedded development database generates one in the data dir.

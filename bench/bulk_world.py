@@ -202,14 +202,18 @@ def _ready(process: subprocess.Popen[bytes], url: str, timeout_s: float) -> bool
 
 
 @contextmanager
-def fake_telnyx(rate_per_s: float, settle_s: float, burst: float | None = None) -> Iterator[str]:
-    """The fake Telnyx as a process, no faults, enforcing ``rate_per_s`` (0: no limit);
-    yields its base URL (ending in /v2)."""
+def fake_telnyx(
+    rate_per_s: float, settle_s: float, burst: float | None = None, numbers_file: str | None = None
+) -> Iterator[str]:
+    """The fake Telnyx as a process, no faults, enforcing ``rate_per_s`` (0: no limit), holding
+    the numbers of ``numbers_file`` (see the fake's --numbers-file); yields its base URL (ending
+    in /v2)."""
     burst = burst if burst is not None else max(10.0, rate_per_s / 10)
+    extra = ["--numbers-file", numbers_file] if numbers_file else []
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.providers.telnyx.fake_server", "--port", "0",
          "--key", FAKE_KEY, "--rate", str(rate_per_s), "--burst", str(burst),
-         "--settle-s", str(settle_s)],
+         "--settle-s", str(settle_s), *extra],
         stdout=subprocess.PIPE,
     )  # fmt: skip
     try:

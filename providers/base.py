@@ -51,6 +51,7 @@ class NumberInfo:
     assigned: bool
     sms_enabled: bool
     mms_enabled: bool
+    messaging_profile_id: str | None = None  # where the provider groups numbers (Telnyx)
 
 
 class ProviderCallError(Exception):
@@ -153,3 +154,57 @@ class CarrierSimulator(Protocol):
         """End the number's link now as the carriers would: the link (or, without a campaign,
         the unlink) succeeds when ``reason`` is None, else fails with it."""
         ...
+
+
+# Inventory: what an account holds, listed page by page. A page token is the provider's own
+# position (opaque to the gateway; None asks for the first page), so a listing interrupted by a
+# fault resumes at the page it failed on.
+@dataclass(frozen=True, slots=True)
+class NumberPage:
+    numbers: list[NumberInfo]
+    next_token: str | None  # None: this was the last page
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignNumber:
+    """A number the provider holds on a campaign: LINKED, PENDING (an operation in flight)
+    or FAILED (its last operation was refused)."""
+
+    number: str
+    state: LinkState
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignNumberPage:
+    numbers: list[CampaignNumber]
+    next_token: str | None
+
+
+@runtime_checkable
+class InventoryLister(Protocol):
+    async def list_numbers(
+        self, page_token: str | None, messaging_profile_id: str | None = None
+    ) -> NumberPage:
+        """One page of the account's numbers (only those on the messaging profile, if given)."""
+        ...
+
+
+@runtime_checkable
+class CampaignNumberLister(Protocol):
+    async def list_campaign_numbers(
+        self, campaign_ref: str, page_token: str | None
+    ) -> CampaignNumberPage:
+        """One page of the numbers the provider holds on the campaign."""
+        ...
+
+
+@runtime_checkable
+class InventoryKeeper(Protocol):
+    """A provider that plays the account too (the sandbox): test helpers change what it holds."""
+
+    async def hold(
+        self, numbers: Sequence[str], messaging_profile_id: str | None, assigned: bool
+    ) -> None: ...
+
+    async def release(self, numbers: Sequence[str]) -> None: ...

@@ -23,6 +23,11 @@ class Capability(StrEnum):
     BATCH_LINK = "batch_link"  # links many numbers of one campaign per call (``link_many``)
     MOVE = "move"  # moves a number between campaigns in one call
     ASSIGN_BY_PROFILE = "assign_by_profile"  # links a messaging profile's numbers (ProfileAssigner)
+    LIST_NUMBERS = "list_numbers"  # lists the account's numbers page by page (InventoryLister)
+    # lists the numbers held on a campaign page by page (CampaignNumberLister)
+    LIST_CAMPAIGN_NUMBERS = "list_campaign_numbers"
+    # lists the numbers of one messaging profile (a number pool), ``list_numbers`` with a profile
+    LIST_PROFILE_NUMBERS = "list_profile_numbers"
 
 
 class ProviderSettings(BaseSettings):
@@ -70,6 +75,42 @@ class LinkLedger(Protocol):
 
     async def forget(self, number: str) -> None: ...
 
+    async def page_by_campaign(
+        self, campaign_ref: str, after: str | None, limit: int
+    ) -> list[LedgerRead]:
+        """Entries whose operation concerns the campaign, by number, after ``after``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class HeldNumber:
+    """A number on the account of a provider that runs inside the gateway."""
+
+    number: str
+    messaging_profile_id: str | None
+    assigned: bool
+    released: bool
+
+
+class InventoryLedger(Protocol):
+    """The account of a provider that runs inside the gateway (its numbers), bound to one org."""
+
+    async def hold(
+        self, numbers: Sequence[str], messaging_profile_id: str | None, assigned: bool
+    ) -> None:
+        """Put the numbers on the account (again), replacing what was known of them."""
+        ...
+
+    async def release(self, numbers: Sequence[str]) -> None: ...
+
+    async def read(self, number: str) -> HeldNumber | None: ...
+
+    async def page(
+        self, after: str | None, limit: int, messaging_profile_id: str | None
+    ) -> list[HeldNumber]:
+        """Numbers still on the account, by number, after ``after``."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class AdapterContext:
@@ -81,6 +122,7 @@ class AdapterContext:
     webhook_url: str  # where the provider must send its events for this account
     http: httpx.AsyncClient | None = None  # pooled and rate limited; None for in-gateway ones
     ledger: LinkLedger | None = None  # for providers that run inside the gateway
+    inventory: InventoryLedger | None = None  # likewise: the numbers its account holds
 
     def client(self) -> httpx.AsyncClient:
         if self.http is None:

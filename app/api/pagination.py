@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.envelope import ListMeta
-from app.kit.cursor import CURSOR_PATTERN, decode_id_cursor, encode_cursor
+from app.kit.cursor import CURSOR_PATTERN, decode_id_cursor, decode_seq_cursor, encode_cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,15 +18,31 @@ class PageParams:
     after_id: uuid.UUID | None
 
 
+_CURSOR = Query(
+    None, description="`meta.next_cursor` of the previous page.", pattern=CURSOR_PATTERN
+)
+
+
 def page_params(
     limit: int = Query(20, ge=1, le=100, description="Page size, 1-100."),
-    cursor: str | None = Query(
-        None,
-        description="`meta.next_cursor` of the previous page.",
-        pattern=CURSOR_PATTERN,
-    ),
+    cursor: str | None = _CURSOR,
 ) -> PageParams:
     return PageParams(limit, decode_id_cursor(cursor) if cursor else None)
+
+
+@dataclass(frozen=True, slots=True)
+class SeqPageParams:
+    """A page of a list in sequence order (a task's items, an audit's findings)."""
+
+    limit: int
+    after_seq: int  # 0: from the start
+
+
+def seq_page_params(
+    limit: int = Query(100, ge=1, le=1000, description="Page size, 1-1000."),
+    cursor: str | None = _CURSOR,
+) -> SeqPageParams:
+    return SeqPageParams(limit, decode_seq_cursor(cursor) if cursor else 0)
 
 
 async def paginate(
@@ -40,3 +56,9 @@ async def paginate(
     rows = list((await session.execute(paged)).scalars())
     next_cursor = encode_cursor(rows[page.limit - 1].id) if len(rows) > page.limit else None
     return rows[: page.limit], ListMeta(total=total, limit=page.limit, next_cursor=next_cursor)
+
+
+def seq_page(rows: list[dict[str, Any]], limit: int, total: int) -> tuple[list[Any], ListMeta]:
+    """A page of rows ordered by ``seq`` (items, findings), read with ``limit + 1``."""
+    next_cursor = encode_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
+    return rows[:limit], ListMeta(total=total, limit=limit, next_cursor=next_cursor)

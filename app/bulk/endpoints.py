@@ -5,13 +5,13 @@ from starlette.responses import Response
 
 from app.api.auth import AuthContext, authorize
 from app.api.body import body_doc, json_body
-from app.api.envelope import Envelope, ListEnvelope, ListMeta, ok, ok_list
+from app.api.envelope import Envelope, ListEnvelope, ok, ok_list
 from app.api.openapi import errors_doc
+from app.api.pagination import SeqPageParams, seq_page, seq_page_params
 from app.api.routing import UnitOfWorkRoute, request_session
 from app.bulk import service
 from app.bulk.repository import BulkTaskRepository
 from app.bulk.schemas import BulkDryRunOut, BulkItemOut, BulkRequest, BulkTaskOut, Outcome
-from app.kit.cursor import CURSOR_PATTERN, decode_seq_cursor, encode_cursor
 from app.kit.errors import NotFound
 from app.kit.ids import parse_id
 from app.links.rules import CAMPAIGN_ERRORS
@@ -103,18 +103,11 @@ async def list_bulk_task_items(
     request: Request,
     auth: AuthContext = Depends(authorize("numbers:read")),
     outcome: Outcome | None = Query(None, description="Only items with this outcome."),
-    limit: int = Query(100, ge=1, le=1000, description="Page size, 1-1000."),
-    cursor: str | None = Query(
-        None,
-        description="`meta.next_cursor` of the previous page.",
-        pattern=CURSOR_PATTERN,
-    ),
+    page: SeqPageParams = Depends(seq_page_params),
 ) -> Response:
     repo = BulkTaskRepository(request_session(request), auth.tenant)
     task = await repo.get_or_404(parse_id(task_id))
-    after = decode_seq_cursor(cursor) if cursor else None
-    rows = await repo.items(task, outcome=outcome, after_seq=after, limit=limit + 1)
-    next_cursor = encode_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
+    rows = await repo.items(task, outcome=outcome, after_seq=page.after_seq, limit=page.limit + 1)
     total = task.total if outcome is None else await repo.count_outcome(task, outcome)
-    meta = ListMeta(total=total, limit=limit, next_cursor=next_cursor)
-    return ok_list([service.item_out(r) for r in rows[:limit]], meta)
+    items, meta = seq_page(rows, page.limit, total)
+    return ok_list([service.item_out(r) for r in items], meta)

@@ -8,20 +8,34 @@ from sqlalchemy import text
 from app.db.models import BulkTask
 from app.db.tenancy import TenantRepository
 
+FINDING_KINDS = (
+    "missing_at_provider",
+    "unknown_to_numlink",
+    "wrong_campaign",
+    "status_mismatch",
+    "not_on_campaign",
+)
+
 # An item's outcome, read from its number: rejected at once, or the number's state for as
 # long as the number is still at the version this task gave it.
 _OUTCOME = """
     CASE WHEN i.code IS NOT NULL THEN 'rejected'
+         WHEN t.operation = 'register'
+             THEN CASE WHEN i.phone_number_id IS NOT NULL THEN 'registered'
+                       WHEN t.phase = 'done' THEN 'failed'
+                       ELSE 'pending' END
          WHEN n.id IS NULL OR n.desired_version <> i.desired_version THEN 'failed'
          WHEN n.carrier_line_option_status = 'pending' THEN 'pending'
          WHEN n.carrier_line_option_status = 'failed' THEN 'failed'
-         WHEN t.operation = 'attach' AND n.carrier_line_option_status = 'propagated'
+         WHEN t.operation IN ('attach', 'audit') AND n.carrier_line_option_status = 'propagated'
              THEN 'propagated'
          WHEN t.operation = 'detach' AND n.carrier_line_option_status IS NULL THEN 'propagated'
          ELSE 'failed' END"""
 
 _ITEM_CODE = """
     CASE WHEN i.code IS NOT NULL THEN i.code
+         WHEN t.operation = 'register' THEN CASE
+             WHEN i.phone_number_id IS NULL AND t.phase = 'done' THEN 'PROVIDER_ERROR' END
          WHEN n.id IS NULL OR n.desired_version <> i.desired_version THEN 'SUPERSEDED'
          WHEN n.carrier_line_option_status = 'failed' THEN 'PROVIDER_REJECTED'
          END"""
@@ -30,6 +44,7 @@ _ITEMS = f"""
 SELECT i.seq, coalesce(n.number, i.value) AS number, i.phone_number_id,
        {_OUTCOME} AS outcome, {_ITEM_CODE} AS error_code,
        CASE WHEN n.carrier_line_option_status = 'failed' AND i.code IS NULL
+            AND t.operation <> 'register'
             AND n.desired_version = i.desired_version
             THEN n.carrier_line_option_error END AS provider_error,
        n.updated_at AS number_updated_at
@@ -41,7 +56,7 @@ WHERE i.task_id = :task_id
 
 COUNTS = f"""
 SELECT count(*) AS total,
-       count(*) FILTER (WHERE outcome = 'propagated') AS succeeded,
+       count(*) FILTER (WHERE outcome IN ('propagated', 'registered')) AS succeeded,
        count(*) FILTER (WHERE outcome IN ('failed', 'rejected')) AS failed,
        count(*) FILTER (WHERE outcome = 'pending') AS pending,
        max(number_updated_at) AS last_change
@@ -66,6 +81,18 @@ class BulkTaskRepository(TenantRepository[BulkTask]):
         stmt += " ORDER BY seq LIMIT :limit"
         params = {"task_id": task.id, "after": after_seq or 0, "outcome": outcome, "limit": limit}
         return [dict(r) for r in (await self.session.execute(text(stmt), params)).mappings()]
+
+    async def finding_counts(self, task: BulkTask) -> dict[str, int]:
+        stmt = text(
+            "SELECT kind, count(*) AS n, count(*) FILTER (WHERE repaired) AS repaired"
+            " FROM audit_findings WHERE task_id = :task_id GROUP BY kind"
+        )
+        counts = {kind: 0 for kind in FINDING_KINDS} | {"total": 0, "repaired": 0}
+        for row in (await self.session.execute(stmt, {"task_id": task.id})).mappings():
+            counts[row["kind"]] = row["n"]
+            counts["total"] += row["n"]
+            counts["repaired"] += row["repaired"]
+        return counts
 
     async def count_outcome(self, task: BulkTask, outcome: str) -> int:
         stmt = f"SELECT count(*) FROM ({_ITEMS}) items WHERE outcome = :outcome"

@@ -7,7 +7,9 @@ from pydantic import Field
 from app.kit.schemas import CHECKED_ELSEWHERE, RequestSchema, ResponseSchema
 
 MAX_ITEMS = 100_000
-Outcome = Literal["pending", "propagated", "failed", "rejected"]
+Outcome = Literal["pending", "propagated", "failed", "rejected", "registered"]
+TaskOperation = Literal["attach", "detach", "register", "sync", "audit"]
+TaskStatus = Literal["pending", "processing", "completed", "failed"]
 
 
 class BulkRequest(RequestSchema):
@@ -24,20 +26,46 @@ class BulkRequest(RequestSchema):
 
 
 class BulkCounts(ResponseSchema):
+    """attach, detach and register."""
+
     total: int
-    succeeded: int  # propagated
+    succeeded: int  # propagated (attach, detach) or registered
     failed: int  # failed at the provider, superseded, or rejected by a rule
     pending: int
 
 
+class SyncCounts(ResponseSchema):
+    """sync: numbers listed by the provider, new to numlink, changed, and gone from the account."""
+
+    seen: int
+    added: int
+    updated: int
+    released: int
+
+
+class AuditCounts(ResponseSchema):
+    """audit: findings, by kind, and how many were repaired."""
+
+    total: int
+    missing_at_provider: int
+    unknown_to_numlink: int
+    wrong_campaign: int
+    status_mismatch: int
+    not_on_campaign: int
+    repaired: int
+
+
 class BulkTaskOut(ResponseSchema):
+    """One task resource for bulk attach and detach, batch registration, sync and audits."""
+
     id: uuid.UUID
-    campaign_id: uuid.UUID
-    operation: Literal["attach", "detach"]
-    # pending: delegated to a provider (messaging profile) that has not taken it up yet
-    status: Literal["pending", "processing", "completed", "failed"]
-    counts: BulkCounts
-    # why the task failed as a whole (assignment by messaging profile refused by the provider)
+    operation: TaskOperation
+    campaign_id: uuid.UUID | None  # attach, detach and audits by campaign
+    provider: str | None  # register, sync and audits by provider
+    # pending: not taken up yet (by a worker, or by the provider for a messaging profile)
+    status: TaskStatus
+    counts: BulkCounts | SyncCounts | AuditCounts  # which one: see ``operation``
+    # why the task failed as a whole (e.g. the provider refused or kept failing)
     error: str | None
     created_at: datetime
     updated_at: datetime

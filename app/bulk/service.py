@@ -6,6 +6,7 @@ inside a savepoint that is rolled back, so what it reports is what the real requ
 """
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -14,14 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.bulk.repository import BulkTaskRepository
 from app.bulk.schemas import (
     MAX_ITEMS,
+    AuditCounts,
     BulkCounts,
     BulkDryRunOut,
     BulkItemOut,
     BulkRequest,
     BulkTaskOut,
     DryRunCounts,
+    SyncCounts,
+    TaskStatus,
 )
 from app.db.models import BulkTask
+from app.db.models.bulk import PAGED
 from app.db.tenancy import Tenant
 from app.kit.errors import ValidationFailed
 from app.kit.ids import parse_id
@@ -109,13 +114,13 @@ async def create_bulk_task(
     links = LinkRepository(session, tenant)
     if not body.dry_run:
         await repo.add(task)
-        await links.record_bulk(statement, task.id, task.campaign_id, campaign.provider, arrays)
+        await links.record_bulk(statement, task.id, campaign.campaign_id, campaign.provider, arrays)
         return await task_out(repo, task)
     savepoint = await session.begin_nested()
     try:
         await repo.add(task)
         verdicts = await links.record_bulk(
-            statement, task.id, task.campaign_id, campaign.provider, arrays
+            statement, task.id, campaign.campaign_id, campaign.provider, arrays
         )
         rejected = await repo.items(task, outcome="rejected", after_seq=None, limit=DRY_RUN_LISTED)
     finally:
@@ -185,7 +190,7 @@ async def record_profile_numbers(
     """The numbers the provider's assignment by messaging profile linked, recorded as the
     task's items by the same rules as a bulk attach by numbers."""
     task = await BulkTaskRepository(session, tenant).get(task_id)
-    assert task is not None  # tasks are never deleted
+    assert task is not None and task.campaign_id is not None  # tasks are never deleted
     links = LinkRepository(session, tenant)
     campaign = await links.check_campaign(task.campaign_id)
     assert campaign.provider is not None  # nor campaigns
@@ -196,23 +201,53 @@ async def record_profile_numbers(
 
 
 async def task_out(repo: BulkTaskRepository, task: BulkTask) -> BulkTaskOut:
+    if task.operation in PAGED and task.operation != "register":
+        return _out(task, paged_status(task), await _paged_counts(repo, task), task.updated_at)
     counts = await repo.counts(task)
+    last_change = counts.pop("last_change")
+    updated_at = max(task.updated_at, last_change) if last_change else task.updated_at
+    if task.operation == "register":
+        return _out(task, paged_status(task), BulkCounts(**counts), updated_at)
     if task.profile_phase == "submit":
-        status = "pending"  # not yet taken up by the provider
+        status: TaskStatus = "pending"  # not yet taken up by the provider
     elif counts["pending"] or task.profile_phase == "poll":
         status = "processing"
     elif task.error is not None and not counts["succeeded"]:
         status = "failed"
     else:
         status = "completed" if counts["succeeded"] or not counts["total"] else "failed"
-    last_change = counts.pop("last_change")
-    updated_at = max(task.updated_at, last_change) if last_change else task.updated_at
+    return _out(task, status, BulkCounts(**counts), updated_at)
+
+
+async def _paged_counts(repo: BulkTaskRepository, task: BulkTask) -> SyncCounts | AuditCounts:
+    if task.operation == "audit":
+        return AuditCounts(**await repo.finding_counts(task))
+    stats = task.stats or {}
+    return SyncCounts(**{k: int(stats.get(k, 0)) for k in SyncCounts.model_fields})
+
+
+def paged_status(task: BulkTask) -> TaskStatus:
+    """Tasks worked on page by page: done or not, and whether they were taken up yet."""
+    if task.phase == "done":
+        return "failed" if task.error is not None else "completed"
+    if task.page_token is None and not task.stats and not task.attempts:
+        return "pending"
+    return "processing"
+
+
+def _out(
+    task: BulkTask,
+    status: TaskStatus,
+    counts: BulkCounts | SyncCounts | AuditCounts,
+    updated_at: datetime,
+) -> BulkTaskOut:
     return BulkTaskOut(
         id=task.id,
-        campaign_id=task.campaign_id,
         operation=task.operation,
+        campaign_id=task.campaign_id,
+        provider=task.provider,
         status=status,
-        counts=BulkCounts(**counts),
+        counts=counts,
         error=task.error,
         created_at=task.created_at,
         updated_at=updated_at,

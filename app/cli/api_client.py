@@ -43,6 +43,18 @@ class Gateway:
     def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         return self.send(method, path, **kwargs)[0]
 
+    def every_page(self, path: str, limit: int) -> list[dict[str, Any]]:
+        """Every item of a cursor list, following ``meta.next_cursor``."""
+        found: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"limit": limit}
+        while True:
+            page = self.call("GET", path, params=params)
+            found.extend(page["data"])
+            cursor = (page.get("meta") or {}).get("next_cursor")
+            if not cursor:
+                return found
+            params["cursor"] = cursor
+
     def send(
         self,
         method: str,

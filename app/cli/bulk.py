@@ -142,15 +142,7 @@ def wait_for(gateway: Gateway, sent: list[SentChunk], label: str) -> bool:
 
 
 def result_rows(gateway: Gateway, chunk: SentChunk) -> list[ResultRow]:
-    items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"limit": ITEMS_PAGE}
-    while True:
-        page = gateway.call("GET", f"/v1/bulk-tasks/{chunk.task_id}/items", params=params)
-        items.extend(page["data"])
-        cursor = (page.get("meta") or {}).get("next_cursor")
-        if not cursor:
-            break
-        params["cursor"] = cursor
+    items = gateway.every_page(f"/v1/bulk-tasks/{chunk.task_id}/items", ITEMS_PAGE)
     if len(items) != len(chunk.numbers):
         raise ApiError(f"task {chunk.task_id} lists {len(items)} items; {len(chunk.numbers)} sent")
     return item_rows(chunk.numbers, items)

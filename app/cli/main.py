@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cli.bulk import bulk_cli
 from app.cli.database import resolve_database
+from app.cli.inventory import audit, numbers_cli
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrations import MigrationRefused, upgrade
 from app.db.models import (
@@ -39,6 +40,8 @@ cli.add_typer(keys_cli, name="keys")
 secrets_cli = typer.Typer(no_args_is_help=True, help="Encryption keys of stored secrets")
 cli.add_typer(secrets_cli, name="secrets")
 cli.add_typer(bulk_cli, name="bulk")
+cli.add_typer(numbers_cli, name="numbers")
+cli.command("audit")(audit)
 
 T = TypeVar("T")
 # every column that holds a SecretBox token

@@ -16,7 +16,7 @@ from sqlalchemy import RowMapping
 from app.bulk.service import record_profile_numbers
 from app.db.models import Mode
 from app.db.tenancy import Tenant
-from app.jobs.base import DUE_IN, LeasedTable, QueueJob
+from app.jobs.base import DUE_IN, Lane, LeasedTable, QueueJob
 from app.jobs.context import JobContext
 from app.kit.backoff import backoff_delay
 from app.kit.errors import NumlinkError
@@ -33,6 +33,7 @@ MAX_IN_FLIGHT = 4  # delegated tasks are rare and each mostly waits on the provi
 
 TASKS = LeasedTable(
     table="bulk_tasks",
+    lanes=(Lane(where="profile_phase IS NOT NULL"),),  # other tasks have jobs of their own
     returning="""t.id, t.org_id, t.mode, t.messaging_profile_id, t.provider_task_id,
           t.profile_phase, t.attempts,
           (SELECT c.provider FROM campaigns c WHERE c.id = t.campaign_id) AS provider,

@@ -3,9 +3,13 @@ here."""
 
 from collections.abc import Callable
 
+from app.jobs.audits import AuditJob
 from app.jobs.base import LoopService
+from app.jobs.batch_register import BatchRegisterJob
 from app.jobs.context import JobContext
 from app.jobs.idempotency_purge import IdempotencyPurgeJob
+from app.jobs.inventory_schedule import InventoryScheduleJob
+from app.jobs.inventory_sync import InventorySyncJob
 from app.jobs.profile_tasks import ProfileTaskJob
 from app.jobs.propagation import PropagationJob
 from app.jobs.provider_refresh import ProviderRefreshJob
@@ -17,4 +21,8 @@ JOBS: tuple[Callable[[JobContext], LoopService], ...] = (
     WebhookDeliveryJob,  # status webhooks from the outbox
     ProviderRefreshJob,  # live brands and campaigns read again when stale
     IdempotencyPurgeJob,  # expired Idempotency-Key responses
+    InventorySyncJob,  # an account's numbers imported and refreshed, page by page
+    BatchRegisterJob,  # many numbers registered at once
+    AuditJob,  # what providers hold on campaigns compared with numlink (and repaired)
+    InventoryScheduleJob,  # syncs and audits of every live account on a schedule
 )

@@ -6,7 +6,10 @@ import time
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.engine import create_sessionmaker
+from app.jobs.audits import AuditJob
+from app.jobs.batch_register import BatchRegisterJob
 from app.jobs.context import JobContext
+from app.jobs.inventory_sync import InventorySyncJob
 from app.jobs.profile_tasks import ProfileTaskJob
 from app.jobs.propagation import PropagationJob, has_scheduled_work
 from app.jobs.registry import JOBS
@@ -27,9 +30,15 @@ async def run_worker(
 
 
 async def run_until_settled(context: JobContext, timeout_s: float = 30.0) -> None:
-    """Propagate until no number or delegated bulk task has work scheduled (tests, tools).
-    One job's claim at a time, so it also runs on a single shared connection."""
-    jobs = (PropagationJob(context), ProfileTaskJob(context))
+    """Run the queue jobs until no number or task has work scheduled (tests, tools). One
+    job's claim at a time, so it also runs on a single shared connection."""
+    jobs = (
+        PropagationJob(context),
+        ProfileTaskJob(context),
+        InventorySyncJob(context),
+        BatchRegisterJob(context),
+        AuditJob(context),
+    )
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         in_flight = frozenset().union(*(job.in_flight for job in jobs))

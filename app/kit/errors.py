@@ -86,6 +86,11 @@ class ValidationFailed(NumlinkError):
     status_code, code, default_message = 422, "VALIDATION_FAILED", "validation failed"
 
 
+class UnsupportedByProvider(NumlinkError):
+    status_code, code = 422, "UNSUPPORTED_BY_PROVIDER"
+    default_message = "the provider does not offer this operation"
+
+
 class IdempotencyKeyReused(NumlinkError):
     status_code, code = 422, "IDEMPOTENCY_KEY_REUSED"
     default_message = "Idempotency-Key was already used for a different request"
@@ -119,6 +124,7 @@ ALL_ERRORS: tuple[type[NumlinkError], ...] = (
     PayloadTooLarge,
     UnsupportedMediaType,
     ValidationFailed,
+    UnsupportedByProvider,
     IdempotencyKeyReused,
     RateLimited,
     ProviderError,

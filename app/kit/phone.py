@@ -58,3 +58,32 @@ def parse_e164(raw: str) -> ParsedNumber:
         region_code=phonenumbers.region_code_for_number(parsed),
         number_type=_TYPES.get(phonenumbers.number_type(parsed), "unknown"),
     )
+
+
+# North American numbers: libphonenumber's patterns for +1 decide region, validity and type by
+# the area code and exchange (the first seven digits) alone, so numbers listed by a provider
+# (sorted, thousands per exchange) are classified once per exchange. A bounded memo.
+_NANP_PREFIX = 8  # "+1" and seven digits
+_EXCHANGES: dict[str, tuple[str | None, str] | None] = {}
+_EXCHANGES_MAX = 100_000
+
+
+def parse_listed(raw: str) -> ParsedNumber:
+    """``parse_e164`` for numbers read in bulk (an account's listing); the same answers."""
+    if not (raw.startswith("+1") and len(raw) == 12 and is_e164(raw)):
+        return parse_e164(raw)
+    key = raw[:_NANP_PREFIX]
+    if key not in _EXCHANGES:
+        if len(_EXCHANGES) >= _EXCHANGES_MAX:
+            _EXCHANGES.clear()
+        try:
+            parsed = parse_e164(raw)
+        except ValueError:
+            _EXCHANGES[key] = None
+            raise
+        _EXCHANGES[key] = (parsed.region_code, parsed.number_type)
+        return parsed
+    known = _EXCHANGES[key]
+    if known is None:
+        raise ValueError("not a valid phone number")
+    return ParsedNumber(e164=raw, region_code=known[0], number_type=known[1])

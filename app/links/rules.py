@@ -95,6 +95,10 @@ ITEM_ONLY: dict[str, str] = {
     "NOT_ON_CAMPAIGN": "the number is not linked to this campaign",
     "SUPERSEDED": "a later change to this number replaced this request's change",
     "PROVIDER_REJECTED": "the provider rejected the change",
+    # batch registration
+    "CONFLICT": "number is already registered",
+    "NOT_AT_PROVIDER": "the provider account does not hold this number",
+    "PROVIDER_ERROR": "the provider could not be read about this number; register it again",
 }
 
 

@@ -66,6 +66,10 @@ async def list_numbers(
     number_type: NumberType | None = Query(None),
     carrier_line_option_status: LineStatusName | None = Query(None),
     provider: str | None = Query(None, max_length=32, description="A provider name."),
+    number: str | None = Query(None, max_length=32, description="An E.164 number, exactly."),
+    label: str | None = Query(None, max_length=255, description="The label, exactly."),
+    assigned: bool | None = Query(None),
+    messaging_profile_id: str | None = Query(None, max_length=128),
 ) -> Response:
     if provider is not None:
         request.app.state.providers.descriptor(provider)  # 422 for an unknown name
@@ -75,6 +79,10 @@ async def list_numbers(
         number_type=number_type,
         line_status=carrier_line_option_status,
         provider=provider,
+        number=number,
+        label=label,
+        assigned=assigned,
+        messaging_profile_id=messaging_profile_id,
     )
     rows, meta = await paginate(repo.session, stmt, PhoneNumber.id, page)
     return ok_list([NumberOut.model_validate(r) for r in rows], meta)
@@ -91,6 +99,34 @@ async def get_number(
 ) -> Response:
     repo = PhoneNumberRepository(request_session(request), auth.tenant)
     return ok(NumberOut.model_validate(await repo.get_or_404(parse_id(number_id))))
+
+
+@router.delete(
+    "/{number_id}",
+    response_model=Envelope[NumberOut],
+    responses=errors_doc(NotFound, Conflict, write=True),
+    summary="Stop managing a number (409 while it has a campaign or pending work)",
+)
+async def delete_number(
+    number_id: str, request: Request, auth: AuthContext = Depends(authorize("numbers:write"))
+) -> Response:
+    number = await service.delete_number(request_session(request), auth.tenant, parse_id(number_id))
+    return ok(NumberOut.model_validate(number))
+
+
+@router.post(
+    "/{number_id}/refresh",
+    response_model=Envelope[NumberOut],
+    responses=errors_doc(NotFound, ProviderNotConfigured, ProviderError, write=True),
+    summary="Re-read the number at its provider now (assigned, messaging profile, release)",
+)
+async def refresh_number(
+    number_id: str, request: Request, auth: AuthContext = Depends(authorize("numbers:write"))
+) -> Response:
+    number = await service.refresh_number(
+        request_session(request), auth.tenant, request.app.state.providers, parse_id(number_id)
+    )
+    return ok(NumberOut.model_validate(number))
 
 
 @router.patch(

@@ -2,10 +2,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 
 from app.db.models import PhoneNumber
 from app.db.tenancy import TenantRepository
+from app.kit.errors import NotFound
 
 
 class PhoneNumberRepository(TenantRepository[PhoneNumber]):
@@ -23,6 +24,10 @@ class PhoneNumberRepository(TenantRepository[PhoneNumber]):
         number_type: str | None = None,
         line_status: str | None = None,
         provider: str | None = None,
+        number: str | None = None,
+        label: str | None = None,
+        assigned: bool | None = None,
+        messaging_profile_id: str | None = None,
     ) -> Select[Any]:
         stmt = self.scoped(select(PhoneNumber))
         if campaign_id is not None:
@@ -33,7 +38,27 @@ class PhoneNumberRepository(TenantRepository[PhoneNumber]):
             stmt = stmt.where(PhoneNumber.carrier_line_option_status == line_status)
         if provider is not None:
             stmt = stmt.where(PhoneNumber.provider == provider)
+        if number is not None:
+            stmt = stmt.where(PhoneNumber.number == number)
+        if label is not None:
+            stmt = stmt.where(PhoneNumber.label == label)
+        if assigned is not None:
+            stmt = stmt.where(PhoneNumber.assigned == assigned)
+        if messaging_profile_id is not None:
+            stmt = stmt.where(PhoneNumber.messaging_profile_id == messaging_profile_id)
         return stmt
+
+    async def lock(self, number_id: uuid.UUID | None) -> PhoneNumber:
+        """The tenant's number, locked for a change that depends on its state (404 if none)."""
+        stmt = self.scoped(select(PhoneNumber).where(PhoneNumber.id == number_id))
+        found: PhoneNumber | None = (await self.session.execute(stmt.with_for_update())).scalar()
+        if number_id is None or found is None:
+            raise NotFound(f"{self.noun} not found")
+        return found
+
+    async def delete(self, number: PhoneNumber) -> None:
+        stmt = self.scoped(delete(PhoneNumber).where(PhoneNumber.id == number.id))
+        await self.session.execute(stmt)
 
     async def update_fields(self, number_id: uuid.UUID, values: Mapping[str, Any]) -> None:
         stmt = self.scoped(update(PhoneNumber).where(PhoneNumber.id == number_id))

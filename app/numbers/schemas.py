@@ -56,5 +56,7 @@ class NumberOut(ResponseSchema):
     assigned: bool
     sms_enabled: bool
     mms_enabled: bool
+    messaging_profile_id: str | None
+    released_at: datetime | None  # when a sync or refresh found it gone from the account
     created_at: datetime
     updated_at: datetime

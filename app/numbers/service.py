@@ -2,11 +2,12 @@
 
 import uuid
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import PhoneNumber
 from app.db.tenancy import Tenant
-from app.kit.errors import Conflict, ValidationFailed
+from app.kit.errors import Conflict, ProviderError, ValidationFailed
 from app.kit.phone import parse_e164
 from app.links.service import attach_campaign, detach_campaign
 from app.numbers.repository import PhoneNumberRepository
@@ -14,6 +15,7 @@ from app.numbers.schemas import NumberRegister, NumberUpdate
 from app.provider_accounts.registry import ProviderRegistry, read_from_provider
 from app.settings import Settings
 from app.webhooks.service import check_target
+from providers.base import ProviderCallError, ProviderObjectNotFound
 
 
 async def register_number(
@@ -46,8 +48,55 @@ async def register_number(
             assigned=info.assigned,
             sms_enabled=info.sms_enabled,
             mms_enabled=info.mms_enabled,
+            messaging_profile_id=info.messaging_profile_id,
         )
     )
+
+
+async def refresh_number(
+    session: AsyncSession, tenant: Tenant, registry: ProviderRegistry, number_id: uuid.UUID | None
+) -> PhoneNumber:
+    """Re-read the number at its provider now: a number gone from the account is released."""
+    repo = PhoneNumberRepository(session, tenant)
+    number = await repo.get_or_404(number_id)
+    provider = await registry.for_tenant(tenant, number.provider)
+    try:
+        info = await provider.get_number(number.number)
+    except ProviderObjectNotFound:  # the provider does not hold it (any more)
+        values: dict[str, object] = {"assigned": False}
+        if number.released_at is None:
+            values["released_at"] = func.now()
+    except ProviderCallError as exc:
+        raise ProviderError(exc.reason) from None
+    else:
+        values = {
+            "assigned": info.assigned,
+            "sms_enabled": info.sms_enabled,
+            "mms_enabled": info.mms_enabled,
+            "messaging_profile_id": info.messaging_profile_id,
+            "released_at": None,
+        }
+    await repo.update_fields(number.id, values)
+    await session.refresh(number)
+    return number
+
+
+async def delete_number(
+    session: AsyncSession, tenant: Tenant, number_id: uuid.UUID | None
+) -> PhoneNumber:
+    """Stop managing the number; refused while it has a campaign or work in flight (the link
+    would be left at the provider with nobody watching it)."""
+    repo = PhoneNumberRepository(session, tenant)
+    number = await repo.lock(number_id)
+    busy = number.carrier_line_option_status == "pending" or number.next_attempt_at is not None
+    if number.campaign_id is not None or busy:
+        reason = "it has a campaign" if number.campaign_id is not None else "it has pending work"
+        raise Conflict(
+            f"the number cannot be deleted while {reason}; detach it first",
+            details={"id": reason},
+        )
+    await repo.delete(number)
+    return number
 
 
 async def update_number(

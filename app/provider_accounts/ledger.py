@@ -56,9 +56,24 @@ class DatabaseLinkLedger:
             row = (await session.execute(stmt)).one_or_none()
         if row is None:
             return None
-        link, settled = row
-        entry = LedgerEntry(link.number, link.campaign_ref, link.state, link.outcome, link.reason)
-        return LedgerRead(entry, bool(settled))
+        return _read(*row)
+
+    async def page_by_campaign(
+        self, campaign_ref: str, after: str | None, limit: int
+    ) -> list[LedgerRead]:
+        stmt = (
+            select(SandboxLink, SandboxLink.ready_at <= func.clock_timestamp())
+            .where(
+                SandboxLink.org_id == self._org_id,
+                SandboxLink.campaign_ref == campaign_ref,
+                SandboxLink.number > (after or ""),
+            )
+            .order_by(SandboxLink.number)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(stmt)).all()
+        return [_read(link, settled) for link, settled in rows]
 
     async def forget(self, number: str) -> None:
         async with self._sessions.begin() as session:
@@ -67,3 +82,8 @@ class DatabaseLinkLedger:
                     SandboxLink.org_id == self._org_id, SandboxLink.number == number
                 )
             )
+
+
+def _read(link: SandboxLink, settled: object) -> LedgerRead:
+    entry = LedgerEntry(link.number, link.campaign_ref, link.state, link.outcome, link.reason)
+    return LedgerRead(entry, bool(settled))

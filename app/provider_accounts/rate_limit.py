@@ -4,9 +4,17 @@ Each HTTP request to a provider reserves a token first. A reservation always suc
 returns how long to wait (the bucket may go negative: that is the queue), so waiting callers
 are paced in arrival order with one statement each and no polling. A 429 from the provider
 drains the bucket for its Retry-After, pausing every worker on that account.
+
+Work nobody is waiting for (scheduled syncs and audits) runs at low priority: inside
+``low_priority()`` a request takes a token only while the bucket holds at least half its burst,
+i.e. while no user-driven request is queued, and otherwise waits and asks again, so it never
+queues ahead of user traffic.
 """
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 
 import httpx
 from sqlalchemy import text
@@ -37,6 +45,35 @@ WHERE key = :key
 )
 
 
+# taken only while the bucket is this full, and in no case queued
+_TAKE_IF_IDLE = text(
+    """
+WITH b AS (
+    SELECT key, LEAST(:burst, tokens
+                      + EXTRACT(EPOCH FROM clock_timestamp() - updated_at) * :rate) AS refilled
+    FROM rate_buckets WHERE key = :key FOR UPDATE
+), took AS (
+    UPDATE rate_buckets r SET tokens = b.refilled - 1, updated_at = clock_timestamp()
+    FROM b WHERE r.key = b.key AND b.refilled >= :floor
+    RETURNING r.key
+)
+SELECT b.refilled, EXISTS (SELECT 1 FROM took) AS took FROM b
+"""
+)
+
+LOW_PRIORITY: ContextVar[bool] = ContextVar("numlink_low_priority", default=False)
+
+
+@contextlib.contextmanager
+def low_priority(enabled: bool = True) -> Iterator[None]:
+    """Provider requests made inside (in this task) yield to user-driven ones."""
+    token = LOW_PRIORITY.set(enabled)
+    try:
+        yield
+    finally:
+        LOW_PRIORITY.reset(token)
+
+
 class SharedBucket:
     def __init__(self, sessions: SessionMaker, key: str, rate_per_s: float, burst: float) -> None:
         self.key = key
@@ -54,6 +91,22 @@ class SharedBucket:
             await asyncio.sleep(wait)
         return wait
 
+    async def take_when_idle(self) -> float:
+        """Reserve one request at low priority: only from a bucket at least half full."""
+        floor = max(1.0, self.burst / 2)
+        params = {"key": self.key, "rate": self.rate, "burst": self.burst, "floor": floor}
+        waited = 0.0
+        while True:
+            async with self._sessions.begin() as session:
+                row = (await session.execute(_TAKE_IF_IDLE, params)).first()
+            if row is None:  # a bucket nobody used yet
+                return waited + await self.take()
+            if row.took:
+                return waited
+            wait = max(1.0, floor - float(row.refilled)) / self.rate
+            await asyncio.sleep(wait)
+            waited += wait
+
     async def pause(self, seconds: float) -> None:
         params = {"key": self.key, "rate": self.rate, "seconds": seconds}
         async with self._sessions.begin() as session:
@@ -68,7 +121,10 @@ class LimitedTransport(httpx.AsyncBaseTransport):
         self._bucket = bucket
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        await self._bucket.take()
+        if LOW_PRIORITY.get():
+            await self._bucket.take_when_idle()
+        else:
+            await self._bucket.take()
         response = await self._pool.handle_async_request(request)
         if response.status_code == 429:
             await self._bucket.pause(retry_after_s(response.headers) or 1.0)

@@ -17,6 +17,7 @@ from app.db.tenancy import Tenant
 from app.kit.errors import ProviderError, ProviderNotConfigured, ValidationFailed
 from app.kit.secrets import SecretBox
 from app.provider_accounts.credentials import Credentials, resolve_credentials, webhook_url
+from app.provider_accounts.inventory_ledger import DatabaseInventoryLedger
 from app.provider_accounts.ledger import DatabaseLinkLedger
 from app.provider_accounts.rate_limit import LimitedTransport, SharedBucket
 from app.settings import Settings
@@ -35,8 +36,12 @@ class ProviderRegistry:
         settings: Settings,
         box: SecretBox,
         catalog: ProviderCatalog,
+        ledger_sessions: SessionMaker | None = None,
     ) -> None:
         self._sessions = sessions
+        # the sandbox's own storage: a pool apart, so a request holding a connection never
+        # waits on its own pool for the provider it calls
+        self._ledger_sessions = ledger_sessions or sessions
         self._settings = settings
         self._box = box
         self.catalog = catalog
@@ -125,7 +130,8 @@ class ProviderRegistry:
             settings=self.catalog.settings(stand_in.name),
             credentials={},
             webhook_url="",
-            ledger=DatabaseLinkLedger(self._sessions, tenant.org_id),
+            ledger=DatabaseLinkLedger(self._ledger_sessions, tenant.org_id),
+            inventory=DatabaseInventoryLedger(self._ledger_sessions, tenant.org_id),
         )
         return stand_in.build(context)
 

@@ -60,6 +60,15 @@ RETURNING id
 """
 )
 
+# The provider linked the number to a campaign: it is on the account and assignable, whatever
+# numlink read of it before (the number of a registration made before its messaging profile).
+_ASSIGNED = text(
+    f"""
+UPDATE phone_numbers SET assigned = true, released_at = NULL, updated_at = clock_timestamp()
+WHERE {_SCOPE} AND number = :number AND NOT assigned
+"""
+)
+
 _BRAND = text(
     f"""
 UPDATE brands SET identity_status = coalesce(:identity_status, identity_status),
@@ -91,6 +100,8 @@ class ProviderEventRepository:
     async def apply_link(self, event: LinkEvent, occurred_at: datetime) -> int:
         status = event.status
         params = {**self.scope, "number": event.number, "occurred_at": occurred_at}
+        if status.state is LinkState.LINKED:
+            await self.session.execute(_ASSIGNED, {**self.scope, "number": event.number})
         if status.state in (LinkState.LINKED, LinkState.FAILED) and status.campaign_ref:
             linked = status.state is LinkState.LINKED
             settle = {

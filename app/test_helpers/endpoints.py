@@ -91,7 +91,11 @@ async def set_assignment(
     body: SetAssignment = Depends(json_body(SetAssignment)),
 ) -> Response:
     number = await service.set_assignment(
-        request_session(request), auth.tenant, parse_id(number_id), body.assigned
+        request_session(request),
+        auth.tenant,
+        request.app.state.providers,
+        parse_id(number_id),
+        body.assigned,
     )
     return ok(NumberOut.model_validate(number))
 

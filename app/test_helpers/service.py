@@ -13,7 +13,7 @@ from app.kit.errors import Conflict, NotFound
 from app.numbers.repository import PhoneNumberRepository
 from app.provider_accounts.registry import ProviderRegistry
 from app.test_helpers.schemas import CarrierOutcome
-from providers.base import CarrierSimulator
+from providers.base import CarrierSimulator, InventoryKeeper
 
 DEFAULT_FAILURE = "carrier rejected the link (test helper)"
 
@@ -38,10 +38,18 @@ async def set_campaign_status(
 
 
 async def set_assignment(
-    session: AsyncSession, tenant: Tenant, number_id: uuid.UUID | None, assigned: bool
+    session: AsyncSession,
+    tenant: Tenant,
+    registry: ProviderRegistry,
+    number_id: uuid.UUID | None,
+    assigned: bool,
 ) -> PhoneNumber:
+    """On numlink's row and on the sandbox account alike, so a sync or refresh agrees."""
     repo = PhoneNumberRepository(session, tenant)
     number = await repo.get_or_404(number_id)
+    provider = registry.stand_in(tenant, number.provider)
+    assert isinstance(provider, InventoryKeeper)  # the test-mode provider keeps an account
+    await provider.hold([number.number], number.messaging_profile_id, assigned)
     await repo.update_fields(number.id, {"assigned": assigned})
     await session.refresh(number)
     return number

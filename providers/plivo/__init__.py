@@ -74,7 +74,9 @@ DESCRIPTOR = ProviderDescriptor(
     live=True,
     settings_model=PlivoSettings,
     build=build,
-    capabilities=frozenset({Capability.BATCH_LINK}),
+    capabilities=frozenset(
+        {Capability.BATCH_LINK, Capability.LIST_NUMBERS, Capability.LIST_CAMPAIGN_NUMBERS}
+    ),
     credentials_model=PlivoCredentials,
     credentials_hint=hint,
     webhooks=WebhookHandler(verify=verify, parse=parse),

@@ -14,9 +14,12 @@ import httpx
 from providers.base import (
     BrandInfo,
     CampaignInfo,
+    CampaignNumber,
+    CampaignNumberPage,
     LinkState,
     LinkStatus,
     NumberInfo,
+    NumberPage,
     ProviderCallError,
     ProviderObjectNotFound,
     ProviderRejectedError,
@@ -28,6 +31,8 @@ from providers.plivo.mapping import BRAND_STATUS, CAMPAIGN_STATUS, NUMBER_LINK, 
 DEFAULT_BASE_URL = "https://api.plivo.com"
 # Plivo documents no limit on ``numbers``; 100 keeps one request small and one refusal cheap.
 LINK_BATCH_SIZE = 100
+# Plivo's lists return at most 20 objects per request (``limit``), paged by ``offset``.
+PAGE_SIZE = 20
 # Refusals about the account, not about a number: retrying number by number cannot help.
 _ACCOUNT_REFUSALS = frozenset({401, 403})
 
@@ -158,11 +163,42 @@ class PlivoProvider:
         body = await self._call("GET", f"/Number/{_plivo_number(number)}/")
         if _plivo_number(str(body.get("number", ""))) != _plivo_number(number):
             raise _garbled(f"number record is not for {number}")
-        sms = body.get("sms_enabled")
-        mms = body.get("mms_enabled")
-        if not isinstance(sms, bool) or not isinstance(mms, (bool, type(None))):
-            raise _garbled("number without sms_enabled")
-        return NumberInfo(number=number, assigned=sms, sms_enabled=sms, mms_enabled=bool(mms))
+        return _number_info(body, number)
+
+    async def list_numbers(
+        self, page_token: str | None, messaging_profile_id: str | None = None
+    ) -> NumberPage:
+        """Plivo has no messaging profiles: a profile lists nothing."""
+        if messaging_profile_id is not None:
+            return NumberPage([], None)
+        offset = _offset(page_token)
+        params = {"limit": PAGE_SIZE, "offset": offset}
+        body = await self._call("GET", "/Number/", params=params)
+        objects = body.get("objects")
+        if not isinstance(objects, list):
+            raise _garbled("number list without objects")
+        numbers = [_number_info(o) for o in objects]
+        meta = body.get("meta")
+        more = meta.get("next") is not None if isinstance(meta, dict) else len(objects) >= PAGE_SIZE
+        return NumberPage(numbers, str(offset + PAGE_SIZE) if more and objects else None)
+
+    async def list_campaign_numbers(
+        self, campaign_ref: str, page_token: str | None
+    ) -> CampaignNumberPage:
+        offset = _offset(page_token)
+        body = await self._call(
+            "GET", _link_path(campaign_ref), params={"limit": PAGE_SIZE, "offset": offset}
+        )
+        held = []
+        for plain, entry in _number_entries(body).items():
+            status = entry["status"].upper()
+            if status not in NUMBER_LINK:
+                raise _garbled(f"unknown number status {entry['status']!r}")
+            state = NUMBER_LINK[status]
+            reason = _failure_reason(entry) if state is LinkState.FAILED else None
+            held.append(CampaignNumber(f"+{plain}", state, reason))
+        more = len(held) >= PAGE_SIZE
+        return CampaignNumberPage(held, str(offset + PAGE_SIZE) if more else None)
 
     async def _request_links(self, numbers: Sequence[str], campaign_ref: str) -> dict[str, str]:
         """One link request; returns the numbers the answer already reports FAILED."""
@@ -244,6 +280,25 @@ class PlivoProvider:
         if not isinstance(body, dict):
             raise _garbled(f"body is not a JSON object (HTTP {status})")
         return body
+
+
+def _number_info(record: object, number: str | None = None) -> NumberInfo:
+    """A number of the account; a number that can send SMS counts as assigned."""
+    if not isinstance(record, dict) or not isinstance(record.get("number"), str):
+        raise _garbled("number record without number")
+    sms, mms = record.get("sms_enabled"), record.get("mms_enabled")
+    if not isinstance(sms, bool) or not isinstance(mms, (bool, type(None))):
+        raise _garbled("number without sms_enabled")
+    number = number or f"+{_plivo_number(record['number'])}"
+    return NumberInfo(number=number, assigned=sms, sms_enabled=sms, mms_enabled=bool(mms))
+
+
+def _offset(token: str | None) -> int:
+    if token is None:
+        return 0
+    if not token.isdigit():
+        raise ProviderRejectedError(f"plivo: not a page token: {token!r}")
+    return int(token)
 
 
 def _link_path(campaign_ref: str, number: str | None = None) -> str:

@@ -18,10 +18,11 @@ class SandboxSettings(ProviderSettings):
 def build(context: AdapterContext) -> Provider:
     settings = context.settings
     assert isinstance(settings, SandboxSettings)
-    if context.ledger is None:
-        raise RuntimeError("the sandbox keeps its links in the gateway's ledger")
+    if context.ledger is None or context.inventory is None:
+        raise RuntimeError("the sandbox keeps its links and numbers in the gateway's ledgers")
     return SandboxProvider(
         context.ledger,
+        context.inventory,
         name=context.name,
         delay_s=settings.delay_s,
         failure_rate=settings.failure_rate,
@@ -33,7 +34,15 @@ DESCRIPTOR = ProviderDescriptor(
     live=False,
     settings_model=SandboxSettings,
     build=build,
-    capabilities=frozenset({Capability.BATCH_LINK, Capability.MOVE}),
+    capabilities=frozenset(
+        {
+            Capability.BATCH_LINK,
+            Capability.MOVE,
+            Capability.LIST_NUMBERS,
+            Capability.LIST_CAMPAIGN_NUMBERS,
+            Capability.LIST_PROFILE_NUMBERS,
+        }
+    ),
 )
 
 __all__ = ["DESCRIPTOR", "SandboxProvider", "SandboxSettings"]

@@ -2,8 +2,12 @@
 
 Its state is kept through the gateway's ``LinkLedger`` (a table), so every worker process sees
 the same provider, as they would a real one. A link or unlink is accepted at once and settles
-``delay_s`` later, failing with probability ``failure_rate``. Brands, campaigns and numbers
-read from it are on the happy path; test helpers set any other state on numlink's side.
+``delay_s`` later, failing with probability ``failure_rate``. Brands and campaigns read from
+it are on the happy path; test helpers set any other state on numlink's side.
+
+Its account (``InventoryLedger``) holds every number registered in test mode (a number read
+for the first time is taken onto the account, assigned) plus those the test helpers put there;
+a released number is no longer found.
 """
 
 import hashlib
@@ -13,26 +17,38 @@ from collections.abc import Sequence
 from providers.base import (
     BrandInfo,
     CampaignInfo,
+    CampaignNumber,
+    CampaignNumberPage,
     LinkState,
     LinkStatus,
     NumberInfo,
+    NumberPage,
+    ProviderObjectNotFound,
     ProviderRejectedError,
 )
-from providers.descriptor import LedgerEntry, LinkLedger
+from providers.descriptor import HeldNumber, InventoryLedger, LedgerEntry, LedgerRead, LinkLedger
 
 LINKING, UNLINKING = "linking", "unlinking"
 SUCCESS, FAILURE = "success", "failure"
 SIMULATED_REJECTION = "sandbox: carrier rejected the link (simulated)"
+PAGE_SIZE = 250
 
 
 class SandboxProvider:
     link_batch_size = 1000
 
     def __init__(
-        self, ledger: LinkLedger, *, name: str = "sandbox", delay_s: float, failure_rate: float
+        self,
+        ledger: LinkLedger,
+        inventory: InventoryLedger,
+        *,
+        name: str = "sandbox",
+        delay_s: float,
+        failure_rate: float,
     ) -> None:
         self.name = name
         self._ledger = ledger
+        self._inventory = inventory
         self._delay_s = delay_s
         self._failure_rate = failure_rate
 
@@ -68,15 +84,43 @@ class SandboxProvider:
         found = await self._ledger.read(number)
         if found is None:
             return LinkStatus(LinkState.UNLINKED)
-        link = found.entry
-        target = link.campaign_ref if link.state == LINKING else None
-        if not found.settled:
-            return LinkStatus(LinkState.PENDING, target)
-        if link.outcome == FAILURE:
-            return LinkStatus(LinkState.FAILED, target, link.reason)
-        if link.state == UNLINKING:
-            return LinkStatus(LinkState.UNLINKED)
-        return LinkStatus(LinkState.LINKED, link.campaign_ref)
+        return _link_status(found)
+
+    async def list_campaign_numbers(
+        self, campaign_ref: str, page_token: str | None
+    ) -> CampaignNumberPage:
+        reads = await self._ledger.page_by_campaign(campaign_ref, page_token, PAGE_SIZE)
+        held = []
+        for read in reads:
+            status = _link_status(read)
+            if status.state is not LinkState.UNLINKED:
+                held.append(CampaignNumber(read.entry.number, status.state, status.reason))
+        last = reads[-1].entry.number if len(reads) == PAGE_SIZE else None
+        return CampaignNumberPage(held, last)
+
+    async def get_number(self, number: str) -> NumberInfo:
+        held = await self._inventory.read(number)
+        if held is None:  # a number registered in test mode is one the account holds
+            await self._inventory.hold([number], None, True)
+            return NumberInfo(number=number, assigned=True, sms_enabled=True, mms_enabled=True)
+        if held.released:
+            raise ProviderObjectNotFound(f"sandbox: {number} is not on this account")
+        return _number_info(held)
+
+    async def list_numbers(
+        self, page_token: str | None, messaging_profile_id: str | None = None
+    ) -> NumberPage:
+        held = await self._inventory.page(page_token, PAGE_SIZE, messaging_profile_id)
+        last = held[-1].number if len(held) == PAGE_SIZE else None
+        return NumberPage([_number_info(h) for h in held], last)
+
+    async def hold(
+        self, numbers: Sequence[str], messaging_profile_id: str | None, assigned: bool
+    ) -> None:
+        await self._inventory.hold(numbers, messaging_profile_id, assigned)
+
+    async def release(self, numbers: Sequence[str]) -> None:
+        await self._inventory.release(numbers)
 
     async def settle_now(self, number: str, campaign_ref: str | None, reason: str | None) -> None:
         if campaign_ref is None and reason is None:
@@ -112,10 +156,29 @@ class SandboxProvider:
             provider_status="ACTIVE",
         )
 
-    async def get_number(self, number: str) -> NumberInfo:
-        return NumberInfo(number=number, assigned=True, sms_enabled=True, mms_enabled=True)
-
 
 def _require_ref(ref: str, kind: str) -> None:
     if not ref.strip():
         raise ProviderRejectedError(f"sandbox: empty {kind} id")
+
+
+def _link_status(found: LedgerRead) -> LinkStatus:
+    link = found.entry
+    target = link.campaign_ref if link.state == LINKING else None
+    if not found.settled:
+        return LinkStatus(LinkState.PENDING, target)
+    if link.outcome == FAILURE:
+        return LinkStatus(LinkState.FAILED, target, link.reason)
+    if link.state == UNLINKING:
+        return LinkStatus(LinkState.UNLINKED)
+    return LinkStatus(LinkState.LINKED, link.campaign_ref)
+
+
+def _number_info(held: HeldNumber) -> NumberInfo:
+    return NumberInfo(
+        number=held.number,
+        assigned=held.assigned,
+        sms_enabled=True,
+        mms_enabled=True,
+        messaging_profile_id=held.messaging_profile_id,
+    )

@@ -101,7 +101,15 @@ DESCRIPTOR = ProviderDescriptor(
     live=True,
     settings_model=TelnyxSettings,
     build=build,
-    capabilities=frozenset({Capability.MOVE, Capability.ASSIGN_BY_PROFILE}),
+    capabilities=frozenset(
+        {
+            Capability.MOVE,
+            Capability.ASSIGN_BY_PROFILE,
+            Capability.LIST_NUMBERS,
+            Capability.LIST_CAMPAIGN_NUMBERS,
+            Capability.LIST_PROFILE_NUMBERS,
+        }
+    ),
     credentials_model=TelnyxCredentials,
     credentials_hint=hint,
     webhooks=WebhookHandler(verify=verify, parse=parse),

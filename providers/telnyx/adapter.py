@@ -12,9 +12,11 @@ import httpx
 from providers.base import (
     BrandInfo,
     CampaignInfo,
+    CampaignNumberPage,
     LinkState,
     LinkStatus,
     NumberInfo,
+    NumberPage,
     ProfileTask,
     ProfileTaskNumber,
     ProfileTaskStatus,
@@ -23,6 +25,7 @@ from providers.base import (
     ProviderTemporaryError,
 )
 from providers.http import retry_after_s
+from providers.telnyx import inventory
 from providers.telnyx.mapping import (
     ASSIGNMENT,
     BRAND_STATUS,
@@ -117,13 +120,53 @@ class TelnyxProvider:
         )
         if match is None:
             raise ProviderObjectNotFound(f"telnyx: {number} is not on this account")
-        active = match.get("status") in (None, "active")
-        return NumberInfo(
-            number=number,
-            # Telnyx needs a messaging profile on the number before a campaign assignment
-            assigned=active and bool(match.get("messaging_profile_id")),
-            sms_enabled=bool(match.get("messaging_profile_id")),
-            mms_enabled=bool(match.get("messaging_profile_id")),
+        # Telnyx needs a messaging profile on the number before a campaign assignment
+        (found,) = inventory.account_numbers([match], [])
+        return found
+
+    async def list_numbers(
+        self, page_token: str | None, messaging_profile_id: str | None = None
+    ) -> NumberPage:
+        page = _page(page_token)
+        paging = {"page[number]": page, "page[size]": inventory.PAGE_SIZE}
+        if messaging_profile_id is not None:
+            params = {**paging, "filter[messaging_profile_id]": messaging_profile_id}
+            body = await self._call("GET", "/phone_numbers/messaging", params=params)
+            listed = inventory.records(body, "data")
+            numbers = inventory.profile_numbers(listed, messaging_profile_id)
+            return NumberPage(numbers, _next(page, len(listed), body))
+        body = await self._call("GET", "/phone_numbers", params={**paging, "sort": "phone_number"})
+        listed = inventory.records(body, "data")
+        messaging: list[dict[str, Any]] = []
+        wanted = [r.get("phone_number") for r in listed]
+        if wanted:
+            params = {
+                "page[size]": inventory.PAGE_SIZE,
+                "filter[phone_number]": ",".join(n for n in wanted if isinstance(n, str)),
+            }
+            extra = await self._call("GET", "/phone_numbers/messaging", params=params)
+            messaging = inventory.records(extra, "data")
+        numbers = inventory.account_numbers(listed, messaging)
+        return NumberPage(numbers, _next(page, len(listed), body))
+
+    async def list_campaign_numbers(
+        self, campaign_ref: str, page_token: str | None
+    ) -> CampaignNumberPage:
+        page = _page(page_token)
+        params = {
+            "filter[telnyx_campaign_id]": campaign_ref,
+            "page": page,
+            "recordsPerPage": inventory.PAGE_SIZE,
+            "sort": "phoneNumber",
+        }
+        body = await self._call("GET", _ASSIGNMENTS, params=params)
+        listed = inventory.records(body, "records")
+        total = body.get("totalRecords")
+        more = page * inventory.PAGE_SIZE < total if isinstance(total, int) else None
+        if more is None:
+            more = len(listed) >= inventory.PAGE_SIZE
+        return CampaignNumberPage(
+            inventory.campaign_numbers(listed), str(page + 1) if more else None
         )
 
     async def assign_by_profile(self, messaging_profile_id: str, campaign_ref: str) -> str:
@@ -197,6 +240,17 @@ class TelnyxProvider:
         if not isinstance(body, dict):
             raise _garbled("response is not a JSON object")
         return body
+
+
+def _page(token: str | None) -> int:
+    try:
+        return inventory.page_number(token)
+    except ValueError as exc:
+        raise ProviderRejectedError(f"telnyx: {exc}") from None
+
+
+def _next(page: int, seen: int, body: dict[str, Any]) -> str | None:
+    return inventory.next_token(page, inventory.PAGE_SIZE, seen, body.get("meta"))
 
 
 def _garbled(what: str) -> ProviderTemporaryError:

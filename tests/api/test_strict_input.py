@@ -155,7 +155,7 @@ async def test_unknown_route_with_nul_is_404(api: Api, world: World) -> None:
         ("cursor=%00", "cursor"),
         ("provider=sand%00box", "provider"),
         ("limit=1%00", "limit"),
-        ("label=x", "label"),
+        ("colour=x", "colour"),
         ("x%00y=1", "x\\u0000y"),
     ],
 )

@@ -34,12 +34,16 @@ async def owner_objects(world: World) -> dict[str, Any]:
         ),
         202,
     )
+    audit = data(
+        await world.api.post("/v1/audits", world.test_key, {"campaign_id": campaign["id"]}), 202
+    )
     return {
         "brand": brand,
         "campaign": campaign,
         "number": number,
         "webhook_endpoint": endpoint,
         "bulk_task": task,
+        "audit": audit,
     }
 
 
@@ -71,6 +75,14 @@ def single_object_calls(api: Api) -> dict[tuple[str, str], Call]:
         ),
         ("DELETE", n + "/campaign"): lambda k, o: api.delete(
             f"/v1/phone-numbers/{o['number']['id']}/campaign", k
+        ),
+        ("POST", n + "/refresh"): lambda k, o: api.post(
+            f"/v1/phone-numbers/{o['number']['id']}/refresh", k
+        ),
+        ("DELETE", n): lambda k, o: api.delete(f"/v1/phone-numbers/{o['number']['id']}", k),
+        ("GET", "/v1/audits/{audit_id}"): lambda k, o: api.get(f"/v1/audits/{o['audit']['id']}", k),
+        ("GET", "/v1/audits/{audit_id}/findings"): lambda k, o: api.get(
+            f"/v1/audits/{o['audit']['id']}/findings", k
         ),
         ("POST", "/v1/test-helpers/brands/{brand_id}/identity-status"): lambda k, o: api.post(
             f"/v1/test-helpers/brands/{o['brand']['id']}/identity-status",
@@ -127,6 +139,13 @@ CREATE_ROUTES = {
     ("POST", "/v1/brands"),
     ("POST", "/v1/phone-numbers"),
     ("POST", "/v1/webhook-endpoints"),
+    ("POST", "/v1/phone-numbers/sync"),
+    ("POST", "/v1/phone-numbers/batch"),
+    ("POST", "/v1/audits"),
+    # the caller's own sandbox account (see tests/api/inventory)
+    ("POST", "/v1/test-helpers/inventory"),
+    ("POST", "/v1/test-helpers/inventory/release"),
+    ("POST", "/v1/test-helpers/provider-links"),
 }
 
 
@@ -245,9 +264,20 @@ async def test_test_key_sees_no_live_objects(
             source="numbers",
             total=0,
         )
-        session.add(task)
+        audit = BulkTask(
+            org_id=world.org_id,
+            mode="live",
+            campaign_id=campaign.id,
+            operation="audit",
+            source="campaign_id",
+            total=0,
+            provider="telnyx",
+            phase="list",
+        )
+        session.add_all([task, audit])
         await session.flush()
         owner = {
+            "audit": {"id": str(audit.id)},
             "brand": {"id": str(brand.id)},
             "campaign": {"id": str(campaign.id)},
             "number": {"id": str(number.id)},

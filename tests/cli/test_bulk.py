@@ -70,8 +70,12 @@ class Gateway:
         return environment
 
     async def bulk(self, *args: str | Path, api_key: str | None = None) -> Result:
+        return await self.cli("bulk", *args, api_key=api_key)
+
+    async def cli(self, *args: str | Path, api_key: str | None = None) -> Result:
+        """``numlink ARGS…`` in a process of its own, with this gateway's address and key."""
         process = await asyncio.create_subprocess_exec(
-            *CLI, "bulk", *map(str, args),
+            *CLI, *map(str, args),
             env=self.env(api_key),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

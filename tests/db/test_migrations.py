@@ -104,7 +104,7 @@ def test_0006_refuses_stored_numbers_that_are_not_exact_e164(
 
     with connect() as conn, conn.begin():
         conn.execute(text("DELETE FROM phone_numbers WHERE id <> :good"), {"good": good})
-    upgrade(empty_url)
+    upgrade(empty_url, "0006")
     with connect() as conn:
         assert revision(conn) == "0006"
     for number in BAD_NUMBERS:
@@ -116,6 +116,6 @@ def test_0006_refuses_stored_numbers_that_are_not_exact_e164(
         assert revision(conn) == "0005"
         add_number(conn, org, BAD_NUMBERS[0])  # the check is gone with the revision
         conn.execute(text("DELETE FROM phone_numbers WHERE id <> :good"), {"good": good})
-    upgrade(empty_url)
+    upgrade(empty_url, "0006")
     with connect() as conn:
         assert revision(conn) == "0006"

@@ -3,16 +3,23 @@
 
 from app.db.models.base import TS, Base, Mode, Timestamps, enum_values, metadata
 from app.db.models.brands import Brand, Campaign, CampaignStatus, IdentityStatus
-from app.db.models.bulk import BulkTask, BulkTaskItem
+from app.db.models.bulk import AuditFinding, BulkTask, BulkTaskItem, TaskListing
 from app.db.models.idempotency import IdempotencyKey
 from app.db.models.numbers import LineStatus, PhoneNumber, SyncPhase
 from app.db.models.orgs import ApiKey, Org
-from app.db.models.providers import ProviderAccount, ProviderEvent, RateBucket, SandboxLink
+from app.db.models.providers import (
+    ProviderAccount,
+    ProviderEvent,
+    RateBucket,
+    SandboxLink,
+    SandboxNumber,
+)
 from app.db.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookSigningSecret
 
 __all__ = [
     "TS",
     "ApiKey",
+    "AuditFinding",
     "Base",
     "Brand",
     "BulkTask",
@@ -29,7 +36,9 @@ __all__ = [
     "ProviderEvent",
     "RateBucket",
     "SandboxLink",
+    "SandboxNumber",
     "SyncPhase",
+    "TaskListing",
     "Timestamps",
     "WebhookDelivery",
     "WebhookEndpoint",

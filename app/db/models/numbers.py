@@ -61,6 +61,13 @@ class PhoneNumber(Timestamps, Base):
         CheckConstraint(f"sync_phase IN ({enum_values(SyncPhase)})", name="sync_phase"),
         # exact E.164 in ASCII digits (migration 0006; app.kit.phone.is_e164 is the same rule)
         CheckConstraint(f"number ~ '{E164_JSON_PATTERN}'", name="e164"),
+        Index(
+            "ix_phone_numbers_org_id_mode_messaging_profile_id",
+            "org_id",
+            "mode",
+            "messaging_profile_id",
+            postgresql_where=text("messaging_profile_id IS NOT NULL"),
+        ),
     )
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
@@ -87,5 +94,8 @@ class PhoneNumber(Timestamps, Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(TS)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     lease_owner: Mapped[str | None] = mapped_column(String(64))
+    # inventory: the provider's messaging profile of the number, and when it left the account
+    messaging_profile_id: Mapped[str | None] = mapped_column(Text)
+    released_at: Mapped[datetime | None] = mapped_column(TS)
     # time of the newest provider status applied (poll or webhook): older events are ignored
     provider_status_at: Mapped[datetime | None] = mapped_column(TS)

@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -69,4 +70,16 @@ class SandboxLink(Base):
     ready_at: Mapped[datetime] = mapped_column(TS)
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
+
+
+class SandboxNumber(Base):
+    """A number on the sandbox provider's account, as a real provider's account holds it."""
+
+    __tablename__ = "sandbox_numbers"
+    org_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    messaging_profile_id: Mapped[str | None] = mapped_column(Text)
+    assigned: Mapped[bool] = mapped_column(Boolean)
+    released: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())

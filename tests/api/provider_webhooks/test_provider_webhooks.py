@@ -273,3 +273,19 @@ async def test_a_signed_event_with_a_control_character_is_422(
     assert "body.event_id" in response.json()["error"]["details"]
     number = data(await api.get(f"/v1/phone-numbers/{live.number_id}", world.live_key))
     assert number["carrier_line_option_status"] == "pending"
+
+
+async def test_a_link_event_makes_an_unassigned_number_attachable(
+    api: Api, world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A number read as not assigned at registration: the provider linking it says it is on
+    the account and assignable now."""
+    live = await live_objects(api, world, sessions)
+    async with sessions.begin() as session:
+        row = await session.get(PhoneNumber, live.number_id)
+        assert row is not None
+        row.assigned = False
+    receipt = data(await post_signed(api, live.account_url, assigned("evt-9")))
+    assert receipt["rows_changed"] == 1
+    number = data(await api.get(f"/v1/phone-numbers/{live.number_id}", world.live_key))
+    assert number["assigned"] is True and number["released_at"] is None

@@ -8,7 +8,9 @@ endpoints the Plivo adapter uses, with Plivo's request and answer shapes, in mem
 A link request is PROCESSING until ``settle_after_s`` has passed, then COMPLETED, or FAILED for
 numbers in ``fail_numbers`` (number → reason). A number already linked (or being linked) is
 refused with 400, which refuses the whole request. Unlinking is immediate. Numbers are kept the
-way Plivo writes them (no ``+``); the fake accepts both spellings.
+way Plivo writes them (no ``+``); the fake accepts both spellings. The account's numbers
+(``GET Number/``) and a campaign's numbers are listed in number order, paged by ``limit`` (at
+most 20, as Plivo's lists) and ``offset``.
 """
 
 import base64
@@ -20,9 +22,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 JsonBody = dict[str, Any]
+MAX_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class FakePlivo:
         self.requests: list[RecordedRequest] = []
         self.canned: list[CannedResponse] = []  # served first, in order, to authorized requests
         self._lock = threading.Lock()
+        self._query: dict[str, list[str]] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -135,7 +139,8 @@ class FakePlivo:
     def handle(
         self, method: str, raw_path: str, authorization: str | None, body: bytes
     ) -> tuple[int, bytes, dict[str, str]]:
-        path = urlsplit(raw_path).path
+        parts = urlsplit(raw_path)
+        path, query = parts.path, parse_qs(parts.query)
         try:
             payload = json.loads(body) if body else None
         except ValueError:
@@ -152,6 +157,7 @@ class FakePlivo:
                 return _answer(400, {"error": "request body is not valid JSON"})
             prefix = f"/v1/Account/{self.auth_id}/"
             segments = [unquote(s) for s in path[len(prefix) :].strip("/").split("/")]
+            self._query = query
             return self._route(method, segments, payload)
 
     def _authorized(self, authorization: str | None, path: str) -> bool:
@@ -168,6 +174,8 @@ class FakePlivo:
                 return self._link(campaign_id, payload)
             case ("GET", ["10dlc", "Campaign", campaign_id, "Number"]):
                 return self._list_links(campaign_id)
+            case ("GET", ["Number"]):
+                return self._list_numbers()
             case ("GET", ["10dlc", "Campaign", campaign_id, "Number", number]):
                 return self._get_link(campaign_id, _plain(number))
             case ("DELETE", ["10dlc", "Campaign", campaign_id, "Number", number]):
@@ -209,8 +217,37 @@ class FakePlivo:
     def _list_links(self, campaign_id: str) -> tuple[int, bytes, dict[str, str]]:
         if campaign_id not in self.campaigns:
             return _answer(404, {"error": "campaign not found"})
-        held = [n for n, link in self.links.items() if link.campaign_id == campaign_id]
-        return _answer(200, self._number_object(campaign_id, held))
+        held = sorted(n for n, link in self.links.items() if link.campaign_id == campaign_id)
+        try:
+            limit, offset = self._paging()
+        except ValueError:
+            return _answer(400, {"error": "limit must be 1-20 and offset at least 0"})
+        return _answer(200, self._number_object(campaign_id, held[offset : offset + limit]))
+
+    def _paging(self) -> tuple[int, int]:
+        limit = int(self._query.get("limit", [str(MAX_LIMIT)])[0])
+        offset = int(self._query.get("offset", ["0"])[0])
+        if not 1 <= limit <= MAX_LIMIT or offset < 0:
+            raise ValueError("bad paging")
+        return limit, offset
+
+    def _list_numbers(self) -> tuple[int, bytes, dict[str, str]]:
+        try:
+            limit, offset = self._paging()
+        except ValueError:
+            return _answer(400, {"error": "limit must be 1-20 and offset at least 0"})
+        ordered = sorted(self.numbers)
+        page = [dict(self.numbers[n]) for n in ordered[offset : offset + limit]]
+        more = offset + limit < len(ordered)
+        account = f"/v1/Account/{self.auth_id}/Number/"
+        meta = {
+            "limit": limit,
+            "offset": offset,
+            "total_count": len(ordered),
+            "next": f"{account}?limit={limit}&offset={offset + limit}" if more else None,
+            "previous": None if offset == 0 else f"{account}?limit={limit}&offset=0",
+        }
+        return _answer(200, {"meta": meta, "objects": page})
 
     def _get_link(self, campaign_id: str, number: str) -> tuple[int, bytes, dict[str, str]]:
         link = self.links.get(number)

@@ -18,11 +18,12 @@ from urllib.parse import parse_qs
 import orjson
 
 from tests.providers.fake_http import Reply, error_reply, json_reply
+from tests.providers.telnyx import fake_inventory
+from tests.providers.telnyx.fake_inventory import TelnyxInventory
 
 ASSIGNMENTS = "/v2/10dlc/phone_number_campaigns"
 BY_PROFILE = "/v2/10dlc/phoneNumberAssignmentByProfile"
 DEFAULT_PROFILE = "fake-messaging-profile"  # of every number on no profile in ``profiles``
-PURCHASED_AT = "2024-01-02T03:04:05Z"
 
 
 @dataclass(slots=True)
@@ -72,6 +73,10 @@ class TelnyxAccount:
         self.campaigns = campaigns
         self.profiles = {p: tuple(numbers) for p, numbers in (profiles or {}).items()}
         self._records: dict[str, _Assignment] = {}
+        # the account's numbers, when a test says which; else every US number is on it
+        self.inventory = TelnyxInventory()
+        self._changes = 0  # counts record changes, for the listing cache
+        self._held_cache: tuple[tuple[int, int, str | None], list[str]] | None = None
         self._tasks: dict[str, _ProfileTask] = {}
 
     def assignments(self) -> dict[str, tuple[str, str]]:
@@ -80,9 +85,31 @@ class TelnyxAccount:
         live = ((n, self._status(n, now)) for n in list(self._records))
         return {n: (self._records[n].campaign_id, s) for n, s in live if s is not None}
 
+    def set_assignment(self, number: str, campaign: str | None) -> None:
+        """Drift made at the provider: the number's campaign now (None: none), settled."""
+        self._changes += 1
+        if campaign is None:
+            self._records.pop(number, None)
+            return
+        self._put(number, campaign, time.monotonic() - self.settle_after_s)
+
+    def _held_on(self, campaign: str | None) -> list[str]:
+        """The numbers with a record on the campaign (any, for None), in number order; kept
+        until the records change, so listing a large campaign page by page stays cheap."""
+        key = (self._changes, len(self._records), campaign)
+        if self._held_cache is None or self._held_cache[0] != key:
+            held = sorted(n for n, r in self._records.items() if campaign in (None, r.campaign_id))
+            self._held_cache = (key, held)
+        return self._held_cache[1]
+
     def answer(self, method: str, kind: str, arg: str, query: str, body: bytes) -> Reply:
         if kind == "assignments" and method == "POST":
             return self._assign(body, None)
+        if method == "GET" and kind in ("assignments", "phone_numbers_messaging"):
+            return self._listing(kind, parse_qs(query))
+        lookup = "filter[phone_number]" in parse_qs(query)
+        if method == "GET" and kind == "phone_numbers" and not lookup:
+            return self._listing(kind, parse_qs(query))
         if kind == "assignment" and method in ("GET", "PUT", "DELETE"):
             if method == "GET":
                 return self._show(arg)
@@ -99,6 +126,8 @@ class TelnyxAccount:
             return json_reply(200, _brand_body(arg))
         if method == "GET" and kind == "phone_numbers":
             number = parse_qs(query).get("filter[phone_number]", [""])[0]
+            if self.inventory.numbers and number not in self.inventory.numbers:
+                return json_reply(200, {"data": [], "meta": fake_inventory.meta(1, 20, 0)})
             return json_reply(200, _phone_numbers_body(number, self._profile_of(number)))
         return _not_found(f"no route for {method} {kind}")
 
@@ -157,6 +186,7 @@ class TelnyxAccount:
         return self._record_reply(number, self._status(number, now) or "PENDING_ASSIGNMENT")
 
     def _put(self, number: str, campaign: str, now: float) -> None:
+        self._changes += 1
         stamp = _now_text()
         previous = self._records.get(number)
         created = previous.created_at if previous is not None else stamp
@@ -175,8 +205,30 @@ class TelnyxAccount:
             record.updated_at = _now_text()
         return self._record_reply(number, "PENDING_UNASSIGNMENT")
 
+    # ---- listings
+    def _listing(self, kind: str, query: dict[str, list[str]]) -> Reply:
+        try:
+            if kind == "phone_numbers":
+                return json_reply(200, fake_inventory.list_numbers(self.inventory, query))
+            if kind == "phone_numbers_messaging":
+                return json_reply(200, fake_inventory.list_messaging(self.inventory, query))
+            campaign = query.get("filter[telnyx_campaign_id]", [None])[0]
+            held = self._held_on(campaign)
+            page, size = fake_inventory.paging(query, "page", "recordsPerPage", 20)
+            now, records = time.monotonic(), []
+            for number in held[(page - 1) * size : page * size]:
+                status = self._status(number, now)
+                if status is not None:
+                    records.append(orjson.loads(self._record_reply(number, status).body))
+            body = {"records": records, "page": page, "totalRecords": len(held)}
+            return json_reply(200, body)
+        except ValueError:
+            return _bad_request("page and page size are positive integers (size at most 250)")
+
     # ---- assignment by messaging profile
-    def _profile_of(self, number: str) -> str:
+    def _profile_of(self, number: str) -> str | None:
+        if number in self.inventory.numbers:
+            return self.inventory.numbers[number]
         held = (p for p, numbers in self.profiles.items() if number in numbers)
         return next(held, DEFAULT_PROFILE)
 
@@ -254,6 +306,8 @@ def route_of(path: str) -> tuple[str, str]:
             return kind, path[len(prefix) :]
     if path == "/v2/phone_numbers":
         return "phone_numbers", ""
+    if path == "/v2/phone_numbers/messaging":
+        return "phone_numbers_messaging", ""
     return "other", ""
 
 
@@ -271,15 +325,20 @@ def _campaign_body(campaign_id: str, status: str) -> dict[str, Any]:
             "campaignStatus": status}  # fmt: skip
 
 
-def _phone_numbers_body(number: str, profile: str) -> dict[str, Any]:
-    # every US number is on the account, with a messaging profile
+def _phone_numbers_body(number: str, profile: str | None) -> dict[str, Any]:
+    # without a test's inventory every US number is on the account, with a messaging profile
     on_account = number.startswith("+1") and len(number) == 12 and number[1:].isdigit()
-    record: dict[str, Any] = {
-        "id": number[1:], "record_type": "phone_number", "phone_number": number,
-        "status": "active", "messaging_profile_id": profile, "country_iso_alpha2": "US",
-        "phone_number_type": "local", "tags": [], "external_pin": None,
-        "deletion_lock_enabled": False, "created_at": PURCHASED_AT, "purchased_at": PURCHASED_AT,
-    }  # fmt: skip
-    records = [record] if on_account else []
-    meta = {"page_number": 1, "page_size": 20, "total_pages": 1, "total_results": len(records)}
-    return {"data": records, "meta": meta}
+    records = [fake_inventory.number_record(number, profile)] if on_account else []
+    return {"data": records, "meta": fake_inventory.meta(1, 20, len(records))}
+
+
+def load_numbers(account: TelnyxAccount, path: str) -> None:
+    """The account's numbers from a file of ``number[,campaign]`` lines (with a campaign: an
+    assignment to it, settled)."""
+    with open(path) as source:
+        for line in source:
+            number, _, campaign = line.strip().partition(",")
+            if number:
+                account.inventory.hold([number], None)
+                if campaign:
+                    account.set_assignment(number, campaign)

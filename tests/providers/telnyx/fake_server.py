@@ -27,10 +27,10 @@ from dataclasses import dataclass, field, fields
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Self, TypeVar
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from tests.providers.fake_http import FakeHttpServer, Reply, error_reply, json_reply
-from tests.providers.telnyx.fake_account import TelnyxAccount, route_of
+from tests.providers.telnyx.fake_account import TelnyxAccount, load_numbers, route_of
 
 STATE_PATHS = ("/_fake/state", "/v2/_fake/state")
 MUTATING = frozenset({"POST", "PUT", "DELETE"})
@@ -87,6 +87,15 @@ class FakeStats:
     unauthorized: int = 0
 
 
+def _page_of(query: str) -> int:
+    """The page a listing asks for (``page[number]`` or ``page``), 1 when not given."""
+    for name in ("page[number]", "page"):
+        values = parse_qs(query).get(name)
+        if values and values[0].isdigit():
+            return int(values[0])
+    return 1
+
+
 def _seconds(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".") or "0"
 
@@ -107,6 +116,13 @@ class FakeTelnyxCore:
         self._burst = config.burst if config.burst is not None else max(1.0, config.rate_per_s)
         self._tokens = self._burst
         self._refilled_at = time.monotonic()
+        # (route kind, page) → a fault its next request gets, once (see ``fail_page``)
+        self._scripted: dict[tuple[str, int], str] = {}
+
+    def fail_page(self, kind: str, page: int, fault: str) -> None:
+        """The next request of a listing (``phone_numbers``, ``phone_numbers_messaging``,
+        ``assignments``) for ``page`` answers with ``fault`` (a FaultRates field name)."""
+        self._scripted[(kind, page)] = fault
 
     # ---- views for the test or parent process
     def stats(self) -> FakeStats:
@@ -141,7 +157,9 @@ class FakeTelnyxCore:
         if wait is not None:
             self._stats.throttled["limit"] += 1
             return self._too_many(wait)
-        fault = self.faults.pick(self._rng.random())
+        fault = self._scripted.pop((kind, _page_of(query)), None) or self.faults.pick(
+            self._rng.random()
+        )
         if fault is None:
             return self.account.answer(method, kind, arg, query, body)
         self._stats.faults[fault] += 1
@@ -247,6 +265,21 @@ class FakeTelnyx:
     def faults(self, rates: FaultRates) -> None:
         self._core.faults = rates  # one attribute store: safe from another thread
 
+    def hold(self, numbers: Iterable[str], profile: str | None = None) -> None:
+        """Put numbers on the account (on the messaging profile, if given)."""
+        listed = list(numbers)
+        self._on_loop(lambda: self._core.account.inventory.hold(listed, profile))
+
+    def release(self, numbers: Iterable[str]) -> None:
+        listed = list(numbers)
+        self._on_loop(lambda: self._core.account.inventory.release(listed))
+
+    def set_assignment(self, number: str, campaign: str | None) -> None:
+        self._on_loop(lambda: self._core.account.set_assignment(number, campaign))
+
+    def fail_page(self, kind: str, page: int, fault: str) -> None:
+        self._on_loop(lambda: self._core.fail_page(kind, page, fault))
+
     @property
     def rate_limit_violations(self) -> int:
         return self.stats.throttled["limit"]
@@ -314,6 +347,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     add("--slow-s", type=float, default=0.2)
     add("--retry-after-s", type=float, default=1.0)
     add("--fail-number", action="append", default=[], help="its assignments fail")
+    add(
+        "--numbers-file",
+        default=None,
+        help="the account's numbers, one 'number[,campaign]' a line (with a campaign: assigned)",
+    )
     return parser.parse_args(argv)
 
 
@@ -326,7 +364,10 @@ async def _serve_until_signalled(args: argparse.Namespace) -> None:
         args.key, args.rate, args.burst, faults, args.seed, args.settle_s, args.hang_s,
         args.slow_s, args.retry_after_s, frozenset(args.fail_number),
     )  # fmt: skip
-    server = FakeHttpServer(FakeTelnyxCore(config))
+    core = FakeTelnyxCore(config)
+    if args.numbers_file:
+        load_numbers(core.account, args.numbers_file)
+    server = FakeHttpServer(core)
     port = await server.start(args.host, args.port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,0 +1,236 @@
+"""``numlink numbers sync|import`` and ``numlink audit``: inventory through the API of a running
+gateway. ``import`` registers the numbers of a file as batch registration tasks (chunks of up to
+10,000, each sent with an Idempotency-Key derived from its content, so running the same command
+again resumes) and writes one result row per line, like ``numlink bulk``."""
+
+import json
+import time
+import uuid
+from collections import Counter
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from app.cli.api_client import ApiError, Gateway
+from app.cli.bulk import (
+    DEFAULT_TIMEOUT_S,
+    DEFAULT_URL,
+    ApiKeyOpt,
+    BaseUrlOpt,
+    FileArg,
+    JsonOpt,
+    NoWaitOpt,
+    OutputOpt,
+    SentChunk,
+    SkipOpt,
+    TimeoutOpt,
+    fail,
+    result_rows,
+    wait_for,
+)
+from app.cli.bulk_file import (
+    InputFileError,
+    chunks,
+    default_output,
+    idempotency_key,
+    invalid_rows,
+    numbers_to_send,
+    output_problem,
+    write_results,
+)
+from app.inventory.schemas import MAX_BATCH
+
+numbers_cli = typer.Typer(no_args_is_help=True, help="The numbers an account holds (via the API)")
+FINISHED = ("completed", "failed")
+FINDINGS_PAGE = 1000
+ProviderOpt = Annotated[str, typer.Option("--provider", help="Provider name, e.g. telnyx")]
+IMPORT_OUTCOMES = ("registered", "rejected", "failed", "pending", "invalid")
+
+
+def _gateway(base_url: str, api_key: str, timeout: float) -> Gateway:
+    return Gateway(base_url, api_key, time.monotonic() + timeout)
+
+
+def _poll(gateway: Gateway, path: str, describe: Any) -> dict[str, Any]:
+    """GETs ``path`` until its status is final or the deadline passes; ``describe`` gives the
+    progress text of a state."""
+    console = Console(stderr=True)
+    with console.status("", spinner="dots") as status:
+        while True:
+            state: dict[str, Any] = gateway.call("GET", path)["data"]
+            status.update(describe(state))
+            if state["status"] in FINISHED or time.monotonic() >= gateway.deadline:
+                return state
+            time.sleep(0.5)
+
+
+@numbers_cli.command("sync")
+def sync(
+    provider: ProviderOpt,
+    api_key: ApiKeyOpt,
+    base_url: BaseUrlOpt = DEFAULT_URL,
+    no_wait: NoWaitOpt = False,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import and refresh every number of the org's account at PROVIDER; wait for the counts."""
+    gateway = _gateway(base_url, api_key, timeout)
+    try:
+        task = gateway.call("POST", "/v1/phone-numbers/sync", body={"provider": provider})["data"]
+        if not no_wait:
+            task = _poll(
+                gateway,
+                f"/v1/bulk-tasks/{task['id']}",
+                lambda t: f"syncing {provider}: {t['counts'].get('seen', 0)} numbers seen",
+            )
+    except ApiError as exc:
+        raise fail(str(exc), 3) from None
+    finally:
+        gateway.close()
+    counts = task["counts"]
+    if as_json:
+        typer.echo(json.dumps({"task_id": task["id"], "status": task["status"], **counts}))
+    else:
+        typer.echo(
+            f"sync {provider}: {task['status']}; {counts['seen']} seen, {counts['added']} added,"
+            f" {counts['updated']} updated, {counts['released']} released (task {task['id']})"
+        )
+        if task.get("error"):
+            typer.echo(f"error: {task['error']}", err=True)
+    raise typer.Exit(0 if task["status"] == "completed" else 1)
+
+
+@numbers_cli.command("import")
+def import_numbers(
+    file: FileArg,
+    provider: ProviderOpt,
+    api_key: ApiKeyOpt,
+    base_url: BaseUrlOpt = DEFAULT_URL,
+    label: Annotated[str | None, typer.Option(help="Label for every number")] = None,
+    output: OutputOpt = None,
+    skip_invalid: SkipOpt = False,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register every number of FILE at PROVIDER (batches of up to 10,000) and write a result
+    CSV. Running it again with the same file resumes the same task(s)."""
+    try:
+        parsed = numbers_to_send(file, skip_invalid)
+    except InputFileError as exc:
+        for bad in exc.invalid:
+            typer.echo(bad.message(), err=True)
+        raise fail(str(exc), 2) from None
+    out = output or default_output(file)
+    problem = output_problem(file, out)
+    if problem:
+        raise fail(problem, 2)
+    gateway = _gateway(base_url, api_key, timeout)
+    sent: list[SentChunk] = []
+    try:
+        for chunk in chunks(parsed.numbers, MAX_BATCH):
+            numbers = [n.number for n in chunk]
+            body: dict[str, Any] = {"provider": provider, "numbers": numbers}
+            if label is not None:
+                body["label"] = label
+            key = idempotency_key("register", f"{provider}:{label or ''}", numbers)
+            envelope, response = gateway.send(
+                "POST", "/v1/phone-numbers/batch", body=body, headers={"Idempotency-Key": key}
+            )
+            replayed = response.headers.get("idempotent-replayed") == "true"
+            sent.append(SentChunk(chunk, envelope["data"], replayed))
+        finished = wait_for(gateway, sent, "registering")
+        rows = invalid_rows(parsed.invalid)
+        for chunk_sent in sent:
+            rows.extend(result_rows(gateway, chunk_sent))
+    except ApiError as exc:
+        raise fail(str(exc), 3) from None
+    finally:
+        gateway.close()
+    try:
+        write_results(out, rows)
+    except OSError as exc:
+        raise fail(f"cannot write {out}: {exc}", 2) from None
+    outcomes = Counter(row.outcome for row in rows)
+    counts = {"total": len(rows), **{name: outcomes[name] for name in IMPORT_OUTCOMES}}
+    ids = [chunk_sent.task_id for chunk_sent in sent]
+    if as_json:
+        summary = {"task_ids": ids, "counts": counts, "finished": finished, "output": str(out)}
+        typer.echo(json.dumps(summary))
+    else:
+        listed = ", ".join(f"{counts[name]} {name}" for name in IMPORT_OUTCOMES)
+        typer.echo(f"import: {len(rows)} numbers, {listed}; results in {out}")
+    raise typer.Exit(0 if counts["registered"] == len(rows) else 1)
+
+
+KINDS = ("missing_at_provider", "unknown_to_numlink", "wrong_campaign", "status_mismatch",
+         "not_on_campaign")  # fmt: skip
+
+
+def audit(
+    api_key: ApiKeyOpt,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="Campaign id")] = None,
+    provider: Annotated[str | None, typer.Option(help="Every campaign of a provider")] = None,
+    messaging_profile: Annotated[
+        str | None,
+        typer.Option("--messaging-profile", help="A number pool that must be on --campaign"),
+    ] = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Bring the numbers back")] = False,
+    base_url: BaseUrlOpt = DEFAULT_URL,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare what the provider holds with numlink and print the findings (exit 1 if any is
+    left unrepaired)."""
+    body: dict[str, Any] = {"repair": repair}
+    if campaign is not None:
+        try:
+            body["campaign_id"] = str(uuid.UUID(campaign))
+        except ValueError:
+            raise fail(f"--campaign must be a campaign id (a UUID), got {campaign!r}", 2) from None
+    if provider is not None:
+        body["provider"] = provider
+    if messaging_profile is not None:
+        body["messaging_profile_id"] = messaging_profile
+    gateway = _gateway(base_url, api_key, timeout)
+    try:
+        created = gateway.call("POST", "/v1/audits", body=body)["data"]
+        report = _poll(
+            gateway,
+            f"/v1/audits/{created['id']}",
+            lambda a: f"auditing: {a['counts']['total']} findings so far",
+        )
+        findings = gateway.every_page(f"/v1/audits/{report['id']}/findings", FINDINGS_PAGE)
+    except ApiError as exc:
+        raise fail(str(exc), 3) from None
+    finally:
+        gateway.close()
+    if as_json:
+        typer.echo(json.dumps({"audit": report, "findings": findings}))
+    else:
+        _print_findings(report, findings)
+    unrepaired = sum(1 for f in findings if not f["repaired"])
+    raise typer.Exit(0 if report["status"] == "completed" and not unrepaired else 1)
+
+
+def _print_findings(report: dict[str, Any], findings: list[dict[str, Any]]) -> None:
+    console = Console()
+    if findings:
+        table = Table(title=f"audit {report['id']}")
+        for column in ("number", "kind", "numlink campaign", "provider campaign", "repaired"):
+            table.add_column(column)
+        for f in findings:
+            table.add_row(
+                f["number"], f["kind"], f["numlink_campaign_id"] or "-",
+                f["provider_campaign_id"] or "-", "yes" if f["repaired"] else "no",
+            )  # fmt: skip
+        console.print(table)
+    counts = report["counts"]
+    by_kind = ", ".join(f"{counts[k]} {k}" for k in KINDS if counts[k])
+    typer.echo(
+        f"audit {report['status']}: {counts['total']} findings"
+        f"{' (' + by_kind + ')' if by_kind else ''}, {counts['repaired']} repaired"
+    )
+    if report.get("error"):
+        typer.echo(f"error: {report['error']}", err=True)
