@@ -122,7 +122,6 @@ class LedgerObject:
     kind: str
     ref: str
     client_ref: str | None
-    parent_ref: str | None
     document: Mapping[str, Any]
     age_s: float
 
@@ -132,26 +131,16 @@ class ObjectLedger(Protocol):
     call is its own transaction, as a provider's own storage would be."""
 
     async def put(
-        self,
-        kind: str,
-        ref: str,
-        document: Mapping[str, Any],
-        *,
-        client_ref: str | None = None,
-        parent_ref: str | None = None,
+        self, kind: str, ref: str, document: Mapping[str, Any], client_ref: str | None = None
     ) -> LedgerObject:
-        """Insert, or replace the document of, ``(kind, ref)``; the first record's time (and
-        references) are kept. Returns the object as stored."""
+        """Insert, or replace the document of, ``(kind, ref)``; the first record's time and
+        reference are kept. Returns the object as stored."""
         ...
 
     async def get(self, kind: str, ref: str) -> LedgerObject | None: ...
 
     async def find(self, kind: str, client_ref: str) -> LedgerObject | None:
         """The object recorded with this caller reference."""
-        ...
-
-    async def children(self, kind: str, parent_ref: str) -> list[LedgerObject]:
-        """Objects of ``kind`` recorded under ``parent_ref``, oldest first."""
         ...
 
 

@@ -18,6 +18,7 @@ from app.kit.errors import ProviderError, ProviderNotConfigured, ValidationFaile
 from app.kit.secrets import SecretBox
 from app.provider_accounts.credentials import Credentials, resolve_credentials, webhook_url
 from app.provider_accounts.ledger import DatabaseLinkLedger
+from app.provider_accounts.object_ledger import DatabaseObjectLedger
 from app.provider_accounts.rate_limit import LimitedTransport, SharedBucket
 from app.settings import Settings
 from providers.base import Provider, ProviderCallError, ProviderObjectNotFound
@@ -126,6 +127,7 @@ class ProviderRegistry:
             credentials={},
             webhook_url="",
             ledger=DatabaseLinkLedger(self._sessions, tenant.org_id),
+            objects=DatabaseObjectLedger(self._sessions, tenant.org_id),
         )
         return stand_in.build(context)
 

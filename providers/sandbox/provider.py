@@ -1,38 +1,41 @@
 """The built-in sandbox: a provider that behaves like a real one, asynchronously.
 
-Its state is kept through the gateway's ``LinkLedger`` (a table), so every worker process sees
-the same provider, as they would a real one. A link or unlink is accepted at once and settles
-``delay_s`` later, failing with probability ``failure_rate``. Brands, campaigns and numbers
-read from it are on the happy path; test helpers set any other state on numlink's side.
+Its state is kept through the gateway's ``LinkLedger`` and ``ObjectLedger`` (tables), so every
+worker process sees the same provider, as they would a real one. A link or unlink is accepted
+at once and settles ``delay_s`` later, failing with probability ``failure_rate``. Registered
+brands and campaigns are PENDING for ``delay_s``, then ACTIVE (``SandboxBrands``,
+``SandboxCampaigns``); imported ones and numbers are on the happy path. Test helpers force any
+other state, here and on numlink's side.
 """
 
-import hashlib
 import random
 from collections.abc import Sequence
 
-from providers.base import (
-    BrandInfo,
-    CampaignInfo,
-    LinkState,
-    LinkStatus,
-    NumberInfo,
-    ProviderRejectedError,
-)
-from providers.descriptor import LedgerEntry, LinkLedger
+from providers.base import LinkState, LinkStatus, NumberInfo
+from providers.descriptor import LedgerEntry, LinkLedger, ObjectLedger
+from providers.sandbox.brands import SandboxBrands
+from providers.sandbox.campaigns import SandboxCampaigns
 
 LINKING, UNLINKING = "linking", "unlinking"
 SUCCESS, FAILURE = "success", "failure"
 SIMULATED_REJECTION = "sandbox: carrier rejected the link (simulated)"
 
 
-class SandboxProvider:
+class SandboxProvider(SandboxBrands, SandboxCampaigns):
     link_batch_size = 1000
 
     def __init__(
-        self, ledger: LinkLedger, *, name: str = "sandbox", delay_s: float, failure_rate: float
+        self,
+        ledger: LinkLedger,
+        objects: ObjectLedger,
+        *,
+        name: str = "sandbox",
+        delay_s: float,
+        failure_rate: float,
     ) -> None:
         self.name = name
         self._ledger = ledger
+        self._objects = objects
         self._delay_s = delay_s
         self._failure_rate = failure_rate
 
@@ -91,31 +94,5 @@ class SandboxProvider:
         )
         await self._ledger.record([entry], 0.0)
 
-    async def get_brand(self, provider_brand_id: str) -> BrandInfo:
-        _require_ref(provider_brand_id, "brand")
-        return BrandInfo(
-            provider_brand_id=provider_brand_id,
-            display_name=f"Sandbox brand {provider_brand_id}",
-            identity_status="VERIFIED",
-            status="ACTIVE",
-        )
-
-    async def get_campaign(self, provider_campaign_id: str) -> CampaignInfo:
-        _require_ref(provider_campaign_id, "campaign")
-        digest = hashlib.sha256(provider_campaign_id.encode()).hexdigest()[:6].upper()
-        return CampaignInfo(
-            provider_campaign_id=provider_campaign_id,
-            provider_brand_id=None,
-            tcr_campaign_id=f"C{digest}",
-            usecase="MIXED",
-            status="ACTIVE",
-            provider_status="ACTIVE",
-        )
-
     async def get_number(self, number: str) -> NumberInfo:
         return NumberInfo(number=number, assigned=True, sms_enabled=True, mms_enabled=True)
-
-
-def _require_ref(ref: str, kind: str) -> None:
-    if not ref.strip():
-        raise ProviderRejectedError(f"sandbox: empty {kind} id")

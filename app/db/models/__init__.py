@@ -2,12 +2,19 @@
 ``mode``) in its keys."""
 
 from app.db.models.base import TS, Base, Mode, Timestamps, enum_values, metadata
-from app.db.models.brands import Brand, Campaign, CampaignStatus, IdentityStatus
+from app.db.models.brands import Brand, BrandStatus, Campaign, CampaignStatus, IdentityStatus
 from app.db.models.bulk import BulkTask, BulkTaskItem
 from app.db.models.idempotency import IdempotencyKey
 from app.db.models.numbers import LineStatus, PhoneNumber, SyncPhase
 from app.db.models.orgs import ApiKey, Org
-from app.db.models.providers import ProviderAccount, ProviderEvent, RateBucket, SandboxLink
+from app.db.models.providers import (
+    ProviderAccount,
+    ProviderEvent,
+    RateBucket,
+    SandboxLink,
+    SandboxObject,
+)
+from app.db.models.registration import RegistrationIntent
 from app.db.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookSigningSecret
 
 __all__ = [
@@ -15,6 +22,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "Brand",
+    "BrandStatus",
     "BulkTask",
     "BulkTaskItem",
     "Campaign",
@@ -28,7 +36,9 @@ __all__ = [
     "ProviderAccount",
     "ProviderEvent",
     "RateBucket",
+    "RegistrationIntent",
     "SandboxLink",
+    "SandboxObject",
     "SyncPhase",
     "Timestamps",
     "WebhookDelivery",
