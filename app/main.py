@@ -12,6 +12,7 @@ from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.api.ops import router as ops_router
 from app.api.ratelimit import KeyRateLimiter
 from app.brands.endpoints import router as brands_router
+from app.brands.verification_endpoints import router as brand_verification_router
 from app.bulk.endpoints import router as bulk_router
 from app.campaigns.endpoints import router as campaigns_router
 from app.db.engine import SessionMaker, create_engine, create_sessionmaker
@@ -78,6 +79,7 @@ def create_app(
     for router in (
         ops_router,
         brands_router,
+        brand_verification_router,
         campaigns_router,
         bulk_router,
         numbers_router,

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=25, ge=1)
     # live brands and campaigns are read again from the provider this often (0: never)
     provider_refresh_interval_s: float = Field(default=3600.0, ge=0)
+    # registration: how long a request (or the job) holds a registration in flight before
+    # another may finish it; how often an unsettled brand or campaign is read again
+    registration_lease_s: float = Field(default=60.0, gt=0)
+    registration_poll_s: float = Field(default=5.0, gt=0)
+    registration_poll_cap_s: float = Field(default=3600.0, gt=0)
 
     # Fernet keys, comma-separated, newest first (see app/kit/secrets.py); generated if unset
     secret_keys: str | None = None

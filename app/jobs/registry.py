@@ -9,6 +9,8 @@ from app.jobs.idempotency_purge import IdempotencyPurgeJob
 from app.jobs.profile_tasks import ProfileTaskJob
 from app.jobs.propagation import PropagationJob
 from app.jobs.provider_refresh import ProviderRefreshJob
+from app.jobs.registration_recovery import RegistrationRecoveryJob
+from app.jobs.registration_sync import BrandSyncJob, CampaignSyncJob
 from app.jobs.webhook_delivery import WebhookDeliveryJob
 
 JOBS: tuple[Callable[[JobContext], LoopService], ...] = (
@@ -16,5 +18,8 @@ JOBS: tuple[Callable[[JobContext], LoopService], ...] = (
     ProfileTaskJob,  # bulk tasks delegated to a provider (assignment by messaging profile)
     WebhookDeliveryJob,  # status webhooks from the outbox
     ProviderRefreshJob,  # live brands and campaigns read again when stale
+    BrandSyncJob,  # brands read from their provider until their registration settles
+    CampaignSyncJob,  # campaigns likewise
+    RegistrationRecoveryJob,  # registrations whose request died, finished or forgotten
     IdempotencyPurgeJob,  # expired Idempotency-Key responses
 )

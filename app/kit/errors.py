@@ -91,6 +91,19 @@ class IdempotencyKeyReused(NumlinkError):
     default_message = "Idempotency-Key was already used for a different request"
 
 
+class UnsupportedByProvider(NumlinkError):
+    status_code, code = 422, "UNSUPPORTED_BY_PROVIDER"
+    default_message = "the object's provider has no such operation"
+
+
+class ProviderRejected(NumlinkError):
+    """The provider refused a registration or change; ``details`` carries its words per
+    field."""
+
+    status_code, code = 422, "PROVIDER_REJECTED"
+    default_message = "the provider rejected the request"
+
+
 class RateLimited(NumlinkError):
     status_code, code, default_message = 429, "RATE_LIMITED", "request rate limit exceeded"
 
@@ -120,6 +133,8 @@ ALL_ERRORS: tuple[type[NumlinkError], ...] = (
     UnsupportedMediaType,
     ValidationFailed,
     IdempotencyKeyReused,
+    UnsupportedByProvider,
+    ProviderRejected,
     RateLimited,
     ProviderError,
     InternalError,
