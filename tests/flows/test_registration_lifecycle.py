@@ -10,15 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.settings import Settings
 from providers.catalog import ProviderCatalog
 from tests.support.api import Api, World, data
-from tests.support.app import settle, test_catalog
-from tests.support.registration import lifecycle, run_registration_jobs, same_shape, shape
-
-DELAY_S = 0.2
+from tests.support.app import settle
+from tests.support.registration import (
+    DELAY_S,
+    after_review,
+    delayed_catalog,
+    lifecycle,
+    same_shape,
+    shape,
+)
 
 
 @pytest.fixture
 def catalog() -> ProviderCatalog:
-    return test_catalog(sandbox={"delay_s": DELAY_S})
+    return delayed_catalog()
 
 
 async def test_brand_to_propagated_link(
@@ -29,8 +34,7 @@ async def test_brand_to_propagated_link(
     catalog: ProviderCatalog,
 ) -> None:
     async def reviews_end() -> None:
-        await asyncio.sleep(DELAY_S + 0.05)
-        await run_registration_jobs(sessions, settings, catalog)
+        await after_review(sessions, settings, catalog)
 
     steps, campaign = await lifecycle(api, world.test_key, "sandbox", reviews_end)
     assert [s[:2] for s in steps] == [

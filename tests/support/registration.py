@@ -1,6 +1,7 @@
 """Registration bodies, the registration jobs run in-process, and response shapes (to compare
 test mode with live mode)."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from app.jobs.registration_sync import BrandSyncJob, CampaignSyncJob
 from app.settings import Settings
 from providers.catalog import ProviderCatalog
 from tests.support.api import Api
+from tests.support.app import test_catalog
 
 COMPANY = {
     "entity_type": "PRIVATE_PROFIT",
@@ -68,6 +70,21 @@ def brand_body(
 
 def campaign_body(brand_id: str, **changes: Any) -> dict[str, Any]:
     return {"brand_id": brand_id, **CAMPAIGN, **changes}
+
+
+DELAY_S = 0.3  # the sandbox's review time in tests that watch objects settle
+
+
+def delayed_catalog() -> ProviderCatalog:
+    return test_catalog(sandbox={"delay_s": DELAY_S})
+
+
+async def after_review(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, catalog: ProviderCatalog
+) -> int:
+    """Wait out the sandbox's review, then run the registration jobs."""
+    await asyncio.sleep(DELAY_S + 0.05)
+    return await run_registration_jobs(sessions, settings, catalog)
 
 
 async def run_registration_jobs(

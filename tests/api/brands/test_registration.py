@@ -2,7 +2,6 @@
 each entity type, refusals and outages with nothing written, identical registrations, PATCH,
 DELETE, Idempotency-Key."""
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -12,17 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.settings import Settings
 from providers.catalog import ProviderCatalog
 from tests.support.api import Api, World, data, error_code
-from tests.support.app import test_catalog
 from tests.support.registration import (
     COMPANY,
     SOLE_PROPRIETOR,
+    after_review,
     brand_body,
     campaign_body,
+    delayed_catalog,
     run_registration_jobs,
 )
 
 Sessions = async_sessionmaker[AsyncSession]
-DELAY_S = 0.3
 SOLE_NAMES = {"entity_type": "SOLE_PROPRIETOR", "first_name": "A", "last_name": "B"}
 
 
@@ -98,7 +97,7 @@ async def test_an_identical_registration_answers_with_the_same_brand(
 class TestPending:
     @pytest.fixture
     def catalog(self) -> ProviderCatalog:
-        return test_catalog(sandbox={"delay_s": DELAY_S})
+        return delayed_catalog()
 
     async def test_pending_until_the_sandbox_delay_then_active(
         self,
@@ -111,8 +110,7 @@ class TestPending:
         brand = data(await api.post("/v1/brands", world.test_key, brand_body()), 201)
         assert (brand["status"], brand["identity_status"]) == ("PENDING", "UNVERIFIED")
         assert await run_registration_jobs(sessions, settings, catalog) == 0  # not due yet
-        await asyncio.sleep(DELAY_S + 0.05)
-        assert await run_registration_jobs(sessions, settings, catalog) == 1
+        assert await after_review(sessions, settings, catalog) == 1
         settled = data(await api.get(f"/v1/brands/{brand['id']}", world.test_key))
         assert (settled["status"], settled["identity_status"]) == ("ACTIVE", "VERIFIED")
         assert await run_registration_jobs(sessions, settings, catalog) == 0  # settled: no polls
@@ -128,16 +126,14 @@ class TestPending:
         brand = data(
             await api.post("/v1/brands", world.test_key, brand_body(display_name="A [fail]")), 201
         )
-        await asyncio.sleep(DELAY_S + 0.05)
-        await run_registration_jobs(sessions, settings, catalog)
+        await after_review(sessions, settings, catalog)
         failed = data(await api.get(f"/v1/brands/{brand['id']}", world.test_key))
         assert failed["status"] == "FAILED" and "[fail]" in failed["failure_reasons"][0]
         fixed = data(
             await api.patch(f"/v1/brands/{brand['id']}", world.test_key, {"display_name": "Acme"})
         )
         assert (fixed["status"], fixed["display_name"]) == ("PENDING", "Acme")
-        await asyncio.sleep(DELAY_S + 0.05)
-        await run_registration_jobs(sessions, settings, catalog)
+        await after_review(sessions, settings, catalog)
         active = data(await api.get(f"/v1/brands/{brand['id']}", world.test_key))
         assert (active["status"], active["failure_reasons"]) == ("ACTIVE", [])
 

@@ -1,19 +1,20 @@
 """Brand verification in test mode: SMS PIN for sole proprietors, 2FA email, feedback,
 external vetting (score 80 after the sandbox delay), revet, usecase qualification."""
 
-import asyncio
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
 from providers.catalog import ProviderCatalog
 from tests.support.api import Api, World, data, error_code
-from tests.support.app import test_catalog
-from tests.support.registration import SOLE_PROPRIETOR, brand_body, run_registration_jobs
+from tests.support.registration import (
+    SOLE_PROPRIETOR,
+    after_review,
+    brand_body,
+    delayed_catalog,
+)
 
 Sessions = async_sessionmaker[AsyncSession]
-DELAY_S = 0.3
 
 
 async def test_sole_proprietor_is_verified_by_pin_123456(world: World, api: Api) -> None:
@@ -100,7 +101,7 @@ async def test_usecase_qualification_per_carrier_with_cost(world: World, api: Ap
 class TestVetting:
     @pytest.fixture
     def catalog(self) -> ProviderCatalog:
-        return test_catalog(sandbox={"delay_s": DELAY_S})
+        return delayed_catalog()
 
     async def test_a_vetting_completes_with_score_80_and_the_brand_is_vetted(
         self,
@@ -112,8 +113,7 @@ class TestVetting:
     ) -> None:
         brand = data(await api.post("/v1/brands", world.test_key, brand_body()), 201)
         path = f"/v1/brands/{brand['id']}"
-        await asyncio.sleep(DELAY_S + 0.05)
-        await run_registration_jobs(sessions, settings, catalog)
+        await after_review(sessions, settings, catalog)
         order = {"evp_id": "AEGIS", "vetting_class": "STANDARD"}
         vetting = data(await api.post(f"{path}/vettings", world.test_key, order), 201)
         assert (vetting["status"], vetting["score"], vetting["evp_id"]) == (
@@ -132,8 +132,7 @@ class TestVetting:
         )
         assert imported["vetting_id"] == "V-9"
         assert len(data(await api.get(f"{path}/vettings", world.test_key))) == 2
-        await asyncio.sleep(DELAY_S + 0.05)
-        await run_registration_jobs(sessions, settings, catalog)
+        await after_review(sessions, settings, catalog)
         vettings = data(await api.get(f"{path}/vettings", world.test_key))
         assert [(v["status"], v["score"]) for v in vettings] == [("COMPLETED", 80)] * 2
         assert data(await api.get(path, world.test_key))["identity_status"] == "VETTED_VERIFIED"
@@ -150,12 +149,10 @@ class TestVetting:
     ) -> None:
         body = brand_body(display_name="Acme [fail]")
         brand = data(await api.post("/v1/brands", world.test_key, body), 201)
-        await asyncio.sleep(DELAY_S + 0.05)
-        await run_registration_jobs(sessions, settings, catalog)
+        await after_review(sessions, settings, catalog)
         revetted = data(await api.post(f"/v1/brands/{brand['id']}/revet", world.test_key))
         assert revetted["status"] == "PENDING"
-        await asyncio.sleep(DELAY_S + 0.05)
-        await run_registration_jobs(sessions, settings, catalog)
+        await after_review(sessions, settings, catalog)
         assert (
             data(await api.get(f"/v1/brands/{brand['id']}", world.test_key))["status"] == "FAILED"
         )

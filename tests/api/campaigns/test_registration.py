@@ -2,7 +2,6 @@
 provider lets change, deactivate, appeal, per-carrier status, shared campaigns (rule 4
 skipped), and numbers that keep their link while their campaign is suspended."""
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -11,17 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.settings import Settings
 from providers.catalog import ProviderCatalog
 from tests.support.api import Api, World, data, error_code
-from tests.support.app import settle, test_catalog
+from tests.support.app import settle
 from tests.support.registration import (
     CAMPAIGN,
     SOLE_PROPRIETOR,
+    after_review,
     brand_body,
     campaign_body,
-    run_registration_jobs,
+    delayed_catalog,
 )
 
 Sessions = async_sessionmaker[AsyncSession]
-DELAY_S = 0.3
 
 
 async def registered(world: World, **changes: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -188,7 +187,7 @@ async def test_numbers_keep_their_link_and_show_a_suspended_campaign(
 class TestPending:
     @pytest.fixture
     def catalog(self) -> ProviderCatalog:
-        return test_catalog(sandbox={"delay_s": DELAY_S})
+        return delayed_catalog()
 
     async def test_pending_then_active_after_the_delay(
         self,
@@ -201,16 +200,14 @@ class TestPending:
         brand = data(await api.post("/v1/brands", world.test_key, brand_body()), 201)
         early = await api.post("/v1/campaigns", world.test_key, campaign_body(brand["id"]))
         assert error_code(early) == "PROVIDER_REJECTED"  # the brand is still in review
-        await asyncio.sleep(DELAY_S + 0.05)
-        await run_registration_jobs(sessions, settings, catalog)
+        await after_review(sessions, settings, catalog)
         campaign = data(
             await api.post("/v1/campaigns", world.test_key, campaign_body(brand["id"])), 201
         )
         assert campaign["status"] == "PENDING"
         number = await world.number()
         assert error_code(await world.attach(number["id"], campaign["id"])) == "CAMPAIGN_NOT_ACTIVE"
-        await asyncio.sleep(DELAY_S + 0.05)
-        assert await run_registration_jobs(sessions, settings, catalog) == 1
+        assert await after_review(sessions, settings, catalog) == 1
         assert data(await api.get(f"/v1/campaigns/{campaign['id']}", world.test_key))["status"] == (
             "ACTIVE"
         )
