@@ -46,9 +46,8 @@ async def refresh_brand(scope: Scope, brand_id: uuid.UUID | None) -> Brand:
     brand = await repo.get_or_404(brand_id)
     provider = await scope.registrar.registry.for_tenant(scope.tenant, brand.provider)
     info = await read_from_provider(provider.get_brand(brand.provider_brand_id), field="brand_id")
-    return await repo.apply(
-        brand, info, scope.registrar.polling, {"display_name": info.display_name}
-    )
+    named = {"display_name": info.display_name} if info.display_name else None
+    return await repo.apply(brand, info, scope.registrar.polling, named)
 
 
 async def register_brand(scope: Scope, body: BrandRegister) -> tuple[Brand, bool]:
