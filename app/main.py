@@ -15,6 +15,7 @@ from app.api.ops import router as ops_router
 from app.api.ratelimit import KeyRateLimiter
 from app.audits.endpoints import router as audits_router
 from app.brands.endpoints import router as brands_router
+from app.brands.verification_endpoints import router as brand_verification_router
 from app.bulk.endpoints import router as bulk_router
 from app.campaigns.endpoints import router as campaigns_router
 from app.db.engine import SessionMaker, create_engine, create_sessionmaker
@@ -91,6 +92,7 @@ def create_app(
     for router in (
         ops_router,
         brands_router,
+        brand_verification_router,
         campaigns_router,
         bulk_router,
         inventory_router,  # before numbers_router: /sync and /batch are not number ids

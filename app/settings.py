@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     # every live provider account is synced and audited this often, at low priority (0: never)
     inventory_sync_interval_s: float = Field(default=86400.0, ge=0)
     audit_interval_s: float = Field(default=86400.0, ge=0)
+    # registration: how long a request (or the job) holds a registration in flight before
+    # another may finish it; how often an unsettled brand or campaign is read again
+    registration_lease_s: float = Field(default=60.0, gt=0)
+    registration_poll_s: float = Field(default=5.0, gt=0)
+    registration_poll_cap_s: float = Field(default=3600.0, gt=0)
 
     # Fernet keys, comma-separated, newest first (see app/kit/secrets.py). Required with
     # DATABASE_URL; only the embedded development database generates one in the data dir.

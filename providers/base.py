@@ -4,7 +4,7 @@ An adapter instance is bound to one provider account (or, for the sandbox, one o
 methods take only business arguments. Campaign and brand references are the provider's ids.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -29,10 +29,18 @@ class LinkStatus:
 
 @dataclass(frozen=True, slots=True)
 class BrandInfo:
+    """A brand as the provider holds it. ``status``: PENDING | ACTIVE | FAILED | DELETED."""
+
     provider_brand_id: str
     display_name: str | None
     identity_status: str  # UNVERIFIED | SELF_DECLARED | VERIFIED | VETTED_VERIFIED
     status: str
+    tcr_brand_id: str | None = None  # the registry's id (e.g. BXXXXXX), once it has one
+    # why registration or verification failed, in the provider's words (empty: no failure)
+    failure_reasons: tuple[str, ...] = ()
+    # seconds until the provider expects the brand to change by itself (the sandbox knows;
+    # live providers say None and the gateway relies on webhooks and polling)
+    recheck_after_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +49,11 @@ class CampaignInfo:
     provider_brand_id: str | None
     tcr_campaign_id: str | None
     usecase: str | None
-    status: str  # numlink's normalised status: PENDING | ACTIVE | EXPIRED | REJECTED | SUSPENDED
+    # numlink's normalised status: PENDING | ACTIVE | EXPIRED | REJECTED | SUSPENDED | DEACTIVATED
+    status: str
     provider_status: str | None
+    failure_reasons: tuple[str, ...] = ()  # as BrandInfo.failure_reasons
+    recheck_after_s: float | None = None  # as BrandInfo.recheck_after_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +87,19 @@ class ProviderRejectedError(ProviderCallError):
 
 class ProviderObjectNotFound(ProviderRejectedError):
     """The brand, campaign or number does not exist at the provider."""
+
+
+class ProviderFieldsRejected(ProviderRejectedError):
+    """The provider refused a registration or change because of named fields.
+
+    ``fields`` maps numlink's field names (``ein``, ``sample_messages``, ``pin``…; ``body``
+    for the request as a whole) to the provider's own words, which the gateway shows the org
+    in ``details`` of a 422 ``PROVIDER_REJECTED``. Adapters translate the provider's field
+    names back to numlink's; a refusal that names no field uses ``body``."""
+
+    def __init__(self, reason: str, fields: Mapping[str, str]) -> None:
+        super().__init__(reason)
+        self.fields = dict(fields) or {"body": reason}
 
 
 class Provider(Protocol):

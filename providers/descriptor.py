@@ -9,12 +9,13 @@ capabilities. A provider that runs inside the gateway (the sandbox) keeps its ow
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from providers import registration as reg
 from providers.base import Provider
 from providers.events import ProviderEvent
 
@@ -28,6 +29,47 @@ class Capability(StrEnum):
     LIST_CAMPAIGN_NUMBERS = "list_campaign_numbers"
     # lists the numbers of one messaging profile (a number pool), ``list_numbers`` with a profile
     LIST_PROFILE_NUMBERS = "list_profile_numbers"
+    # registration (DESIGN.md "Registration"); each needs the Protocol of PROTOCOLS
+    REGISTER_BRAND = "register_brand"
+    FIND_BY_REFERENCE = "find_by_reference"  # required by REGISTER_BRAND and REGISTER_CAMPAIGN
+    UPDATE_BRAND = "update_brand"
+    DELETE_BRAND = "delete_brand"
+    RESEND_2FA_EMAIL = "resend_2fa_email"
+    SMS_OTP = "sms_otp"
+    BRAND_FEEDBACK = "brand_feedback"
+    VETTING = "vetting"  # list and order external vettings
+    IMPORT_VETTING = "import_vetting"
+    REVET = "revet"
+    QUALIFY_USECASE = "qualify_usecase"
+    REGISTER_CAMPAIGN = "register_campaign"
+    UPDATE_CAMPAIGN = "update_campaign"
+    DEACTIVATE_CAMPAIGN = "deactivate_campaign"
+    APPEAL_CAMPAIGN = "appeal_campaign"
+    CARRIER_STATUS = "carrier_status"
+    ACCEPT_SHARED_CAMPAIGN = "accept_shared_campaign"
+
+
+# What an adapter of a provider declaring the capability must implement.
+PROTOCOLS: dict[Capability, type] = {
+    Capability.REGISTER_BRAND: reg.BrandRegistrar,
+    Capability.FIND_BY_REFERENCE: reg.ReferenceFinder,
+    Capability.UPDATE_BRAND: reg.BrandUpdater,
+    Capability.DELETE_BRAND: reg.BrandDeleter,
+    Capability.RESEND_2FA_EMAIL: reg.TwoFactorEmailSender,
+    Capability.SMS_OTP: reg.SmsOtp,
+    Capability.BRAND_FEEDBACK: reg.BrandFeedbackReader,
+    Capability.VETTING: reg.Vetter,
+    Capability.IMPORT_VETTING: reg.VettingImporter,
+    Capability.REVET: reg.Revetter,
+    Capability.QUALIFY_USECASE: reg.UsecaseQualifier,
+    Capability.REGISTER_CAMPAIGN: reg.CampaignRegistrar,
+    Capability.UPDATE_CAMPAIGN: reg.CampaignUpdater,
+    Capability.DEACTIVATE_CAMPAIGN: reg.CampaignDeactivator,
+    Capability.APPEAL_CAMPAIGN: reg.CampaignAppealer,
+    Capability.CARRIER_STATUS: reg.CarrierStatusReader,
+    Capability.ACCEPT_SHARED_CAMPAIGN: reg.SharedCampaignAcceptor,
+}
+_NEEDS_LOOKUP = (Capability.REGISTER_BRAND, Capability.REGISTER_CAMPAIGN)
 
 
 class ProviderSettings(BaseSettings):
@@ -113,6 +155,37 @@ class InventoryLedger(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class LedgerObject:
+    """A registration object (brand, campaign, vetting…) as a provider that runs inside the
+    gateway keeps it: its own JSON document, and how long ago it was first recorded (by the
+    database's clock, the same for every process)."""
+
+    kind: str
+    ref: str
+    client_ref: str | None
+    document: Mapping[str, Any]
+    age_s: float
+
+
+class ObjectLedger(Protocol):
+    """Registration storage of a provider that runs inside the gateway, bound to one org. Each
+    call is its own transaction, as a provider's own storage would be."""
+
+    async def put(
+        self, kind: str, ref: str, document: Mapping[str, Any], client_ref: str | None = None
+    ) -> LedgerObject:
+        """Insert, or replace the document of, ``(kind, ref)``; the first record's time and
+        reference are kept. Returns the object as stored."""
+        ...
+
+    async def get(self, kind: str, ref: str) -> LedgerObject | None: ...
+
+    async def find(self, kind: str, client_ref: str) -> LedgerObject | None:
+        """The object recorded with this caller reference."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class AdapterContext:
     """What an adapter is built from: one account (or, for the sandbox, one org)."""
 
@@ -123,6 +196,7 @@ class AdapterContext:
     http: httpx.AsyncClient | None = None  # pooled and rate limited; None for in-gateway ones
     ledger: LinkLedger | None = None  # for providers that run inside the gateway
     inventory: InventoryLedger | None = None  # likewise: the numbers its account holds
+    objects: ObjectLedger | None = None  # their registration objects
 
     def client(self) -> httpx.AsyncClient:
         if self.http is None:
@@ -167,6 +241,18 @@ class ProviderDescriptor:
     # a part of the credentials safe to show (e.g. "…a1b2"), never a secret
     credentials_hint: Callable[[Mapping[str, str]], str] = no_hint
     webhooks: WebhookHandler | None = None
+    # the fields a registered object's PATCH may change at this provider (numlink names)
+    updatable_brand_fields: frozenset[str] = frozenset()
+    updatable_campaign_fields: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        lacking = [c for c in _NEEDS_LOOKUP if c in self.capabilities]
+        if lacking and Capability.FIND_BY_REFERENCE not in self.capabilities:
+            raise ValueError(f"{self.name}: {lacking[0]} needs {Capability.FIND_BY_REFERENCE}")
+        if self.updatable_brand_fields and Capability.UPDATE_BRAND not in self.capabilities:
+            raise ValueError(f"{self.name}: updatable_brand_fields without update_brand")
+        if self.updatable_campaign_fields and Capability.UPDATE_CAMPAIGN not in self.capabilities:
+            raise ValueError(f"{self.name}: updatable_campaign_fields without update_campaign")
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.brands.service import refresh_brand
 from app.campaigns.service import refresh_campaign
@@ -21,7 +20,7 @@ from app.db.tenancy import Tenant
 from app.jobs.base import PeriodicJob
 from app.jobs.context import JobContext
 from app.kit.errors import NumlinkError
-from app.provider_accounts.registry import ProviderRegistry
+from app.registration.context import Registrar, Scope
 
 log = logging.getLogger("numlink.refresher")
 ROWS_PER_PASS = 50
@@ -38,7 +37,7 @@ ORDER BY provider_synced_at NULLS FIRST
 LIMIT 1
 FOR UPDATE SKIP LOCKED
 """
-Refresh = Callable[[AsyncSession, Tenant, ProviderRegistry, uuid.UUID], Awaitable[object]]
+Refresh = Callable[[Scope, uuid.UUID], Awaitable[object]]
 _KINDS: tuple[tuple[str, Refresh], ...] = (
     ("brands", refresh_brand),
     ("campaigns", refresh_campaign),
@@ -51,7 +50,7 @@ class ProviderRefreshJob(PeriodicJob):
     def __init__(self, context: JobContext) -> None:
         super().__init__(CHECK_EVERY_S)
         self.sessions = context.sessions
-        self.registry = context.providers
+        self.registrar = Registrar.of(context.providers, context.sessions, context.settings)
         self.interval_s = context.settings.provider_refresh_interval_s
         self._failed: dict[uuid.UUID, float] = {}  # row id -> monotonic time to try again
 
@@ -84,7 +83,7 @@ class ProviderRefreshJob(PeriodicJob):
             seen.append(row_id)
             try:
                 async with session.begin_nested():
-                    await refresh(session, tenant, self.registry, row_id)
+                    await refresh(Scope(session, tenant, self.registrar), row_id)
             except NumlinkError as exc:
                 log.info(
                     "refresh failed",

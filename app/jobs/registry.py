@@ -13,6 +13,8 @@ from app.jobs.inventory_sync import InventorySyncJob
 from app.jobs.profile_tasks import ProfileTaskJob
 from app.jobs.propagation import PropagationJob
 from app.jobs.provider_refresh import ProviderRefreshJob
+from app.jobs.registration_recovery import RegistrationRecoveryJob
+from app.jobs.registration_sync import BrandSyncJob, CampaignSyncJob
 from app.jobs.webhook_delivery import WebhookDeliveryJob
 
 JOBS: tuple[Callable[[JobContext], LoopService], ...] = (
@@ -20,6 +22,9 @@ JOBS: tuple[Callable[[JobContext], LoopService], ...] = (
     ProfileTaskJob,  # bulk tasks delegated to a provider (assignment by messaging profile)
     WebhookDeliveryJob,  # status webhooks from the outbox
     ProviderRefreshJob,  # live brands and campaigns read again when stale
+    BrandSyncJob,  # brands read from their provider until their registration settles
+    CampaignSyncJob,  # campaigns likewise
+    RegistrationRecoveryJob,  # registrations whose request died, finished or forgotten
     IdempotencyPurgeJob,  # expired Idempotency-Key responses
     InventorySyncJob,  # an account's numbers imported and refreshed, page by page
     BatchRegisterJob,  # many numbers registered at once

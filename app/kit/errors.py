@@ -96,6 +96,14 @@ class IdempotencyKeyReused(NumlinkError):
     default_message = "Idempotency-Key was already used for a different request"
 
 
+class ProviderRejected(NumlinkError):
+    """The provider refused a registration or change; ``details`` carries its words per
+    field."""
+
+    status_code, code = 422, "PROVIDER_REJECTED"
+    default_message = "the provider rejected the request"
+
+
 class RateLimited(NumlinkError):
     status_code, code, default_message = 429, "RATE_LIMITED", "request rate limit exceeded"
 
@@ -126,6 +134,7 @@ ALL_ERRORS: tuple[type[NumlinkError], ...] = (
     ValidationFailed,
     UnsupportedByProvider,
     IdempotencyKeyReused,
+    ProviderRejected,
     RateLimited,
     ProviderError,
     InternalError,

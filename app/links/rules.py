@@ -6,7 +6,8 @@ verdict code; ``VERDICTS`` says what a code means: the error a single request an
 and the ``error`` text a bulk item shows (bulk items carry the code as ``error_code``).
 
 Order (DESIGN.md): 1 body (``campaign_id`` valid; checked before SQL), 2 campaign exists,
-3 campaign ACTIVE, 4 brand VERIFIED or VETTED_VERIFIED, 5 number exists in the org and mode,
+3 campaign ACTIVE, 4 brand VERIFIED or VETTED_VERIFIED (skipped for a shared campaign: the
+CSP that shared it vouches for its brand), 5 number exists in the org and mode,
 6 number assigned, 7 same provider, 8 US 10-digit long code. Rules 2-4 fail a bulk request as
 a whole; rules 5-8 fail single items.
 """
@@ -34,11 +35,13 @@ def _sql_list(values: tuple[str, ...]) -> str:
 
 
 def campaign_rules(c: str) -> str:
-    """Rules 2-4 on ``c``, a campaign row (or NULLs) with its brand's ``identity_status``:
-    the first failing rule's code, NULL when all pass."""
+    """Rules 2-4 on ``c``, a campaign row (or NULLs) with ``shared`` and its brand's
+    ``identity_status`` (NULL for a shared campaign): the first failing rule's code, NULL when
+    all pass."""
     return f"""CASE WHEN {c}.id IS NULL THEN 'CAMPAIGN_NOT_FOUND'
          WHEN {c}.status <> 'ACTIVE' THEN 'CAMPAIGN_NOT_ACTIVE'
-         WHEN {c}.identity_status NOT IN {_sql_list(ACTIVE_IDENTITIES)}
+         WHEN NOT {c}.shared
+              AND {c}.identity_status NOT IN {_sql_list(ACTIVE_IDENTITIES)}
              THEN 'BRAND_NOT_VERIFIED' END"""
 
 

@@ -49,10 +49,11 @@ _DETACH_SET = f"""
             ELSE p.next_attempt_at END,
         {_REQUEUE.lstrip()}"""
 
-# The campaign with its brand's identity, tenant-scoped (no row when there is none).
+# The campaign with its brand's identity (none: shared), tenant-scoped (no row when there is
+# no such campaign).
 _CAMPAIGN = """
-    SELECT c.id, c.status, c.provider, c.provider_campaign_id, b.identity_status
-    FROM campaigns c JOIN brands b ON b.id = c.brand_id
+    SELECT c.id, c.status, c.shared, c.provider, c.provider_campaign_id, b.identity_status
+    FROM campaigns c LEFT JOIN brands b ON b.id = c.brand_id
     WHERE c.id = :campaign_id AND c.org_id = :org_id AND c.mode = :mode
 """
 
@@ -87,7 +88,9 @@ WITH {campaign}num AS (
       AND p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
     RETURNING p.*
 )
-SELECT verdict.outcome, row.* FROM verdict
+SELECT verdict.outcome, row.*,
+       (SELECT c.status FROM campaigns c WHERE c.id = row.campaign_id) AS campaign_status
+FROM verdict
 LEFT JOIN (
     SELECT * FROM changed
     UNION ALL

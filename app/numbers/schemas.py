@@ -50,6 +50,9 @@ class NumberOut(ResponseSchema):
     status_url: str | None
     label: str | None
     campaign_id: uuid.UUID | None
+    # that campaign's status: a number keeps its link while the campaign is SUSPENDED,
+    # EXPIRED or DEACTIVATED, and new attaches to it are refused (rule 3)
+    campaign_status: str | None
     carrier_line_option_status: LineStatusName | None
     carrier_line_option_propagated_at: datetime | None
     carrier_line_option_error: str | None

@@ -19,6 +19,7 @@ from app.kit.secrets import SecretBox
 from app.provider_accounts.credentials import Credentials, resolve_credentials, webhook_url
 from app.provider_accounts.inventory_ledger import DatabaseInventoryLedger
 from app.provider_accounts.ledger import DatabaseLinkLedger
+from app.provider_accounts.object_ledger import DatabaseObjectLedger
 from app.provider_accounts.rate_limit import LimitedTransport, SharedBucket
 from app.settings import Settings
 from providers.base import Provider, ProviderCallError, ProviderObjectNotFound
@@ -132,6 +133,7 @@ class ProviderRegistry:
             webhook_url="",
             ledger=DatabaseLinkLedger(self._ledger_sessions, tenant.org_id),
             inventory=DatabaseInventoryLedger(self._ledger_sessions, tenant.org_id),
+            objects=DatabaseObjectLedger(self._ledger_sessions, tenant.org_id),
         )
         return stand_in.build(context)
 

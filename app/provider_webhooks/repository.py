@@ -6,9 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.campaigns.repository import carrier_entry
 from providers.base import LinkState
 from providers.events import BrandEvent, CampaignEvent, LinkEvent
 
@@ -50,12 +52,22 @@ RETURNING id
 """
 )
 
-_CAMPAIGN = text(
+# Brands and campaigns: what the event says is applied if it is newer than what was applied
+# last; an event that leaves the status unsaid has the object read again now (``reread``).
+_SYNCED_BEFORE = "(provider_synced_at IS NULL OR provider_synced_at < :occurred_at)"
+_REREAD = """
+    next_attempt_at = CASE WHEN :reread THEN clock_timestamp() ELSE next_attempt_at END,
+    attempts = CASE WHEN :reread THEN 0 ELSE attempts END,
+    failure_reasons = coalesce(CAST(:failure_reasons AS text[]), failure_reasons),
+    provider_synced_at = :occurred_at, updated_at = clock_timestamp()"""
+
+_BRAND = text(
     f"""
-UPDATE campaigns SET status = :status, provider_status = :provider_status,
-    provider_synced_at = :occurred_at, updated_at = clock_timestamp()
-WHERE {_SCOPE} AND provider_campaign_id = :ref
-  AND (provider_synced_at IS NULL OR provider_synced_at < :occurred_at)
+UPDATE brands SET
+    identity_status = coalesce(CAST(:identity_status AS varchar), identity_status),
+    status = coalesce(CAST(:status AS varchar), status),
+    tcr_brand_id = coalesce(CAST(:tcr_id AS text), tcr_brand_id),{_REREAD}
+WHERE {_SCOPE} AND provider_brand_id = :ref AND {_SYNCED_BEFORE}
 RETURNING id
 """
 )
@@ -69,13 +81,25 @@ WHERE {_SCOPE} AND number = :number AND NOT assigned
 """
 )
 
-_BRAND = text(
+_CAMPAIGN = text(
     f"""
-UPDATE brands SET identity_status = coalesce(:identity_status, identity_status),
-    status = coalesce(:status, status),
-    provider_synced_at = :occurred_at, updated_at = clock_timestamp()
-WHERE {_SCOPE} AND provider_brand_id = :ref
-  AND (provider_synced_at IS NULL OR provider_synced_at < :occurred_at)
+UPDATE campaigns SET
+    status = coalesce(CAST(:status AS varchar), status),
+    provider_status = coalesce(CAST(:provider_status AS text), provider_status),{_REREAD}
+WHERE {_SCOPE} AND provider_campaign_id = :ref AND {_SYNCED_BEFORE}
+RETURNING id
+"""
+)
+
+# Per-carrier statuses, each applied if newer than the one held for that carrier.
+_CARRIERS = text(
+    f"""
+UPDATE campaigns c SET carriers = c.carriers || coalesce((
+    SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(CAST(:carriers AS jsonb)) e
+    WHERE coalesce(CAST(c.carriers -> e.key ->> 'at' AS timestamptz), '-infinity')
+          < CAST(e.value ->> 'at' AS timestamptz)), '{{}}'::jsonb),
+    updated_at = clock_timestamp()
+WHERE {_SCOPE} AND provider_campaign_id = :ref
 RETURNING id
 """
 )
@@ -122,9 +146,20 @@ class ProviderEventRepository:
             "ref": event.provider_campaign_id,
             "status": event.status,
             "provider_status": event.provider_status,
+            "failure_reasons": _reasons(event.failure_reasons),
+            "reread": event.status is None,
             "occurred_at": occurred_at,
         }
-        return len((await self.session.execute(_CAMPAIGN, params)).all())
+        changed = len((await self.session.execute(_CAMPAIGN, params)).all())
+        if event.carriers:
+            entries = {c.carrier: carrier_entry(c, occurred_at) for c in event.carriers}
+            carriers = {
+                **self.scope,
+                "ref": event.provider_campaign_id,
+                "carriers": orjson.dumps(entries).decode(),
+            }
+            changed = max(changed, len((await self.session.execute(_CARRIERS, carriers)).all()))
+        return changed
 
     async def apply_brand(self, event: BrandEvent, occurred_at: datetime) -> int:
         params = {
@@ -132,6 +167,13 @@ class ProviderEventRepository:
             "ref": event.provider_brand_id,
             "identity_status": event.identity_status,
             "status": event.status,
+            "tcr_id": event.tcr_brand_id,
+            "failure_reasons": _reasons(event.failure_reasons),
+            "reread": event.status is None and event.identity_status is None,
             "occurred_at": occurred_at,
         }
         return len((await self.session.execute(_BRAND, params)).all())
+
+
+def _reasons(reasons: tuple[str, ...] | None) -> list[str] | None:
+    return None if reasons is None else list(reasons)

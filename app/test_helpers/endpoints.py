@@ -44,7 +44,7 @@ router = APIRouter(prefix="/v1/test-helpers", tags=["test helpers"], route_class
     response_model=Envelope[BrandOut],
     responses=errors_doc(NotFound, write=True),
     openapi_extra=body_doc(SetIdentityStatus),
-    summary="Set a test brand's identity status",
+    summary="Set a test brand's identity status (and, optionally, its status)",
 )
 async def set_identity_status(
     brand_id: str,
@@ -52,8 +52,12 @@ async def set_identity_status(
     auth: AuthContext = Depends(authorize_test_mode("brands:write")),
     body: SetIdentityStatus = Depends(json_body(SetIdentityStatus)),
 ) -> Response:
-    brand = await service.set_identity_status(
-        request_session(request), auth.tenant, parse_id(brand_id), body.identity_status
+    brand = await service.set_brand_state(
+        request_session(request),
+        auth.tenant,
+        request.app.state.providers,
+        parse_id(brand_id),
+        body,
     )
     return ok(BrandOut.model_validate(brand))
 
@@ -72,7 +76,11 @@ async def set_campaign_status(
     body: SetCampaignStatus = Depends(json_body(SetCampaignStatus)),
 ) -> Response:
     campaign = await service.set_campaign_status(
-        request_session(request), auth.tenant, parse_id(campaign_id), body.status
+        request_session(request),
+        auth.tenant,
+        request.app.state.providers,
+        parse_id(campaign_id),
+        body.status,
     )
     return ok(CampaignOut.model_validate(campaign))
 

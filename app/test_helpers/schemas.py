@@ -1,13 +1,22 @@
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from app.db.models import CampaignStatus, IdentityStatus
+from app.db.models import BrandStatus, CampaignStatus, IdentityStatus
 from app.kit.schemas import FreeText, RequestSchema
 
 
 class SetIdentityStatus(RequestSchema):
-    identity_status: IdentityStatus
+    """The brand's identity status, its status, or both."""
+
+    identity_status: IdentityStatus | None = None
+    status: BrandStatus | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "SetIdentityStatus":
+        if self.identity_status is None and self.status is None:
+            raise ValueError("give identity_status, status or both")
+        return self
 
 
 class SetCampaignStatus(RequestSchema):

@@ -12,8 +12,9 @@ from app.db.tenancy import Tenant
 from app.kit.errors import Conflict, NotFound
 from app.numbers.repository import PhoneNumberRepository
 from app.provider_accounts.registry import ProviderRegistry
-from app.test_helpers.schemas import CarrierOutcome
+from app.test_helpers.schemas import CarrierOutcome, SetIdentityStatus
 from providers.base import CarrierSimulator, InventoryKeeper
+from providers.registration import RegistrationSimulator
 
 DEFAULT_FAILURE = "carrier rejected the link (test helper)"
 
@@ -23,18 +24,47 @@ def require_test_mode(tenant: Tenant) -> None:
         raise NotFound()
 
 
-async def set_identity_status(
-    session: AsyncSession, tenant: Tenant, brand_id: uuid.UUID | None, identity_status: str
+def _simulator(registry: ProviderRegistry, tenant: Tenant, provider: str) -> RegistrationSimulator:
+    simulator = registry.stand_in(tenant, provider)
+    assert isinstance(simulator, RegistrationSimulator)  # the test-mode provider plays the registry
+    return simulator
+
+
+async def set_brand_state(
+    session: AsyncSession,
+    tenant: Tenant,
+    registry: ProviderRegistry,
+    brand_id: uuid.UUID | None,
+    body: SetIdentityStatus,
 ) -> Brand:
+    """Forced at the sandbox too, so that reading the brand again agrees (and it stops being
+    polled: a forced state is settled)."""
     repo = BrandRepository(session, tenant)
-    return await repo.set_identity_status(await repo.get_or_404(brand_id), identity_status)
+    brand = await repo.get_or_404(brand_id)
+    await _simulator(registry, tenant, brand.provider).force_brand(
+        brand.provider_brand_id, body.identity_status, body.status
+    )
+    values = {"identity_status": body.identity_status, "status": body.status}
+    await repo.set_values(
+        brand.id, {**{k: v for k, v in values.items() if v is not None}, "next_attempt_at": None}
+    )
+    return await repo.fresh(brand.id)
 
 
 async def set_campaign_status(
-    session: AsyncSession, tenant: Tenant, campaign_id: uuid.UUID | None, status: str
+    session: AsyncSession,
+    tenant: Tenant,
+    registry: ProviderRegistry,
+    campaign_id: uuid.UUID | None,
+    status: str,
 ) -> Campaign:
     repo = CampaignRepository(session, tenant)
-    return await repo.set_status(await repo.get_or_404(campaign_id), status)
+    campaign = await repo.get_or_404(campaign_id)
+    await _simulator(registry, tenant, campaign.provider).force_campaign(
+        campaign.provider_campaign_id, status
+    )
+    await repo.set_values(campaign.id, {"next_attempt_at": None})
+    return await repo.set_status(campaign, status)
 
 
 async def set_assignment(

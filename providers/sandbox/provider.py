@@ -1,22 +1,21 @@
 """The built-in sandbox: a provider that behaves like a real one, asynchronously.
 
-Its state is kept through the gateway's ``LinkLedger`` (a table), so every worker process sees
-the same provider, as they would a real one. A link or unlink is accepted at once and settles
-``delay_s`` later, failing with probability ``failure_rate``. Brands and campaigns read from
-it are on the happy path; test helpers set any other state on numlink's side.
+Its state is kept through the gateway's ``LinkLedger`` and ``ObjectLedger`` (tables), so every
+worker process sees the same provider, as they would a real one. A link or unlink is accepted
+at once and settles ``delay_s`` later, failing with probability ``failure_rate``. Registered
+brands and campaigns are PENDING for ``delay_s``, then ACTIVE (``SandboxBrands``,
+``SandboxCampaigns``); imported ones and numbers are on the happy path. Test helpers force any
+other state, here and on numlink's side.
 
 Its account (``InventoryLedger``) holds every number registered in test mode (a number read
 for the first time is taken onto the account, assigned) plus those the test helpers put there;
 a released number is no longer found.
 """
 
-import hashlib
 import random
 from collections.abc import Sequence
 
 from providers.base import (
-    BrandInfo,
-    CampaignInfo,
     CampaignNumber,
     CampaignNumberPage,
     LinkState,
@@ -24,9 +23,17 @@ from providers.base import (
     NumberInfo,
     NumberPage,
     ProviderObjectNotFound,
-    ProviderRejectedError,
 )
-from providers.descriptor import HeldNumber, InventoryLedger, LedgerEntry, LedgerRead, LinkLedger
+from providers.descriptor import (
+    HeldNumber,
+    InventoryLedger,
+    LedgerEntry,
+    LedgerRead,
+    LinkLedger,
+    ObjectLedger,
+)
+from providers.sandbox.brands import SandboxBrands
+from providers.sandbox.campaigns import SandboxCampaigns
 
 LINKING, UNLINKING = "linking", "unlinking"
 SUCCESS, FAILURE = "success", "failure"
@@ -34,13 +41,14 @@ SIMULATED_REJECTION = "sandbox: carrier rejected the link (simulated)"
 PAGE_SIZE = 250
 
 
-class SandboxProvider:
+class SandboxProvider(SandboxBrands, SandboxCampaigns):
     link_batch_size = 1000
 
     def __init__(
         self,
         ledger: LinkLedger,
         inventory: InventoryLedger,
+        objects: ObjectLedger,
         *,
         name: str = "sandbox",
         delay_s: float,
@@ -49,6 +57,7 @@ class SandboxProvider:
         self.name = name
         self._ledger = ledger
         self._inventory = inventory
+        self._objects = objects
         self._delay_s = delay_s
         self._failure_rate = failure_rate
 
@@ -134,32 +143,6 @@ class SandboxProvider:
             reason=reason,
         )
         await self._ledger.record([entry], 0.0)
-
-    async def get_brand(self, provider_brand_id: str) -> BrandInfo:
-        _require_ref(provider_brand_id, "brand")
-        return BrandInfo(
-            provider_brand_id=provider_brand_id,
-            display_name=f"Sandbox brand {provider_brand_id}",
-            identity_status="VERIFIED",
-            status="ACTIVE",
-        )
-
-    async def get_campaign(self, provider_campaign_id: str) -> CampaignInfo:
-        _require_ref(provider_campaign_id, "campaign")
-        digest = hashlib.sha256(provider_campaign_id.encode()).hexdigest()[:6].upper()
-        return CampaignInfo(
-            provider_campaign_id=provider_campaign_id,
-            provider_brand_id=None,
-            tcr_campaign_id=f"C{digest}",
-            usecase="MIXED",
-            status="ACTIVE",
-            provider_status="ACTIVE",
-        )
-
-
-def _require_ref(ref: str, kind: str) -> None:
-    if not ref.strip():
-        raise ProviderRejectedError(f"sandbox: empty {kind} id")
 
 
 def _link_status(found: LedgerRead) -> LinkStatus:

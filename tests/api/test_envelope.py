@@ -101,12 +101,12 @@ async def post_raw(api: Api, key: str | None, content: Any, content_type: str | 
             "VALIDATION_FAILED",
             "provider",
         ),
-        (
+        (  # without provider_brand_id, a registration: its fields are missing
             b'{"provider": "sandbox"}',
             "application/json",
             422,
             "VALIDATION_FAILED",
-            "provider_brand_id",
+            "entity_type",
         ),
         (
             b'{"provider": "sandbox", "provider_brand_id": "B", "x": 1}',

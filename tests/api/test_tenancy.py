@@ -47,6 +47,51 @@ async def owner_objects(world: World) -> dict[str, Any]:
     }
 
 
+def registration_calls(api: Api) -> dict[tuple[str, str], Call]:
+    """Registration routes that name one brand or campaign."""
+    b, c = "/v1/brands/{brand_id}", "/v1/campaigns/{campaign_id}"
+
+    def brand(suffix: str = "") -> Callable[[dict[str, Any]], str]:
+        return lambda o: f"/v1/brands/{o['brand']['id']}{suffix}"
+
+    def campaign(suffix: str = "") -> Callable[[dict[str, Any]], str]:
+        return lambda o: f"/v1/campaigns/{o['campaign']['id']}{suffix}"
+
+    calls: list[tuple[str, str, Callable[[dict[str, Any]], str], Any]] = [
+        ("PATCH", b, brand(), {"website": "https://example.com"}),
+        ("DELETE", b, brand(), None),
+        ("POST", b + "/2fa-email", brand("/2fa-email"), None),
+        ("POST", b + "/otp", brand("/otp"), None),
+        ("GET", b + "/otp", brand("/otp"), None),
+        ("POST", b + "/otp/verify", brand("/otp/verify"), {"pin": "123456"}),
+        ("GET", b + "/feedback", brand("/feedback"), None),
+        ("GET", b + "/vettings", brand("/vettings"), None),
+        (
+            "POST",
+            b + "/vettings",
+            brand("/vettings"),
+            {"evp_id": "AEGIS", "vetting_class": "STANDARD"},
+        ),
+        (
+            "POST",
+            b + "/vettings/import",
+            brand("/vettings/import"),
+            {"evp_id": "AEGIS", "vetting_id": "V1"},
+        ),
+        ("POST", b + "/revet", brand("/revet"), None),
+        ("GET", b + "/usecases/{usecase}", brand("/usecases/MIXED"), None),
+        ("PATCH", c, campaign(), {"description": "x" * 40}),
+        ("DELETE", c, campaign(), None),
+        ("POST", c + "/appeal", campaign("/appeal"), {"reason": "fixed"}),
+        ("GET", c + "/carriers", campaign("/carriers"), None),
+    ]
+
+    def call(method: str, path: Callable[[dict[str, Any]], str], body: Any) -> Call:
+        return lambda k, o: api.request(method, path(o), k, body)
+
+    return {(method, route): call(method, path, body) for method, route, path, body in calls}
+
+
 def single_object_calls(api: Api) -> dict[tuple[str, str], Call]:
     """Every route that names one object, called on the owner's objects with ``key``."""
     n = "/v1/phone-numbers/{number_id}"
@@ -66,6 +111,7 @@ def single_object_calls(api: Api) -> dict[tuple[str, str], Call]:
         ("POST", "/v1/campaigns/{campaign_id}/refresh"): lambda k, o: api.post(
             f"/v1/campaigns/{o['campaign']['id']}/refresh", k
         ),
+        **registration_calls(api),
         ("GET", n): lambda k, o: api.get(f"/v1/phone-numbers/{o['number']['id']}", k),
         ("PATCH", n): lambda k, o: api.patch(
             f"/v1/phone-numbers/{o['number']['id']}", k, {"label": "mine now"}

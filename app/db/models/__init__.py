@@ -2,7 +2,7 @@
 ``mode``) in its keys."""
 
 from app.db.models.base import TS, Base, Mode, Timestamps, enum_values, metadata
-from app.db.models.brands import Brand, Campaign, CampaignStatus, IdentityStatus
+from app.db.models.brands import Brand, BrandStatus, Campaign, CampaignStatus, IdentityStatus
 from app.db.models.bulk import AuditFinding, BulkTask, BulkTaskItem, TaskListing
 from app.db.models.idempotency import IdempotencyKey
 from app.db.models.numbers import LineStatus, PhoneNumber, SyncPhase
@@ -13,7 +13,9 @@ from app.db.models.providers import (
     RateBucket,
     SandboxLink,
     SandboxNumber,
+    SandboxObject,
 )
+from app.db.models.registration import RegistrationIntent
 from app.db.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookSigningSecret
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "AuditFinding",
     "Base",
     "Brand",
+    "BrandStatus",
     "BulkTask",
     "BulkTaskItem",
     "Campaign",
@@ -35,8 +38,10 @@ __all__ = [
     "ProviderAccount",
     "ProviderEvent",
     "RateBucket",
+    "RegistrationIntent",
     "SandboxLink",
     "SandboxNumber",
+    "SandboxObject",
     "SyncPhase",
     "TaskListing",
     "Timestamps",

@@ -14,12 +14,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from app.db.models.base import TS, Base, Mode, Timestamps, enum_values
+from app.db.models.brands import Campaign
 from app.kit.ids import new_id
 from app.kit.phone import E164_JSON_PATTERN
 
@@ -84,6 +86,11 @@ class PhoneNumber(Timestamps, Base):
     mms_enabled: Mapped[bool] = mapped_column(Boolean)
     # desired state (what the user asked for)
     campaign_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("campaigns.id"))
+    # the status of that campaign, read with the number: a number keeps its link while its
+    # campaign is SUSPENDED, EXPIRED or DEACTIVATED, and shows it here
+    campaign_status: Mapped[str | None] = column_property(
+        select(Campaign.status).where(Campaign.id == campaign_id).scalar_subquery()
+    )
     desired_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
     carrier_line_option_status: Mapped[str | None] = mapped_column(String(16))
     carrier_line_option_propagated_at: Mapped[datetime | None] = mapped_column(TS)

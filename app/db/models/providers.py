@@ -1,21 +1,24 @@
 """Provider accounts and the state kept about providers: shared rate buckets, applied
-provider events, and the sandbox provider's own link records."""
+provider events, and the sandbox provider's own link and registration records."""
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.models.base import TS, Base, Timestamps
@@ -83,3 +86,27 @@ class SandboxNumber(Base):
     assigned: Mapped[bool] = mapped_column(Boolean)
     released: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
+
+
+class SandboxObject(Base):
+    """The sandbox provider's own record of a registration object (brand, campaign), as a
+    real provider would keep it: a document it interprets (``providers.sandbox.records``)."""
+
+    __tablename__ = "sandbox_objects"
+    __table_args__ = (
+        Index(
+            "ix_sandbox_objects_org_id_kind_client_ref",
+            "org_id",
+            "kind",
+            "client_ref",
+            unique=True,
+            postgresql_where=text("client_ref IS NOT NULL"),
+        ),
+    )
+    org_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ref: Mapped[str] = mapped_column(Text, primary_key=True)
+    client_ref: Mapped[str | None] = mapped_column(Text)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(TS, server_default=func.clock_timestamp())
+    updated_at: Mapped[datetime] = mapped_column(TS, server_default=func.clock_timestamp())
