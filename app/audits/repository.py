@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.bulk.repository import ANALYZE_LISTINGS
 from app.db.raw import run_raw
 from app.db.tenancy import Tenant
 from app.kit.sql import psycopg_params
@@ -138,9 +139,6 @@ WHERE f.task_id = :task_id AND f.kind = 'not_on_campaign' AND i.task_id = f.task
 """
 )
 
-# The listing was filled just now: without fresh statistics the planner takes it for empty and
-# may compare 100,000 numbers with 100,000 nested scans (seconds, not milliseconds).
-ANALYZE_LISTINGS = text("ANALYZE task_listings")
 _FORGET_LISTINGS = text("DELETE FROM task_listings WHERE task_id = :task_id")
 
 _FINDINGS_PAGE = text(

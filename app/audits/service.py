@@ -13,7 +13,6 @@ from app.bulk.service import paged_status
 from app.campaigns.repository import CampaignRepository
 from app.db.models import BulkTask, Campaign
 from app.db.tenancy import Tenant
-from app.inventory.service import require
 from app.kit.errors import NotFound, ValidationFailed
 from app.provider_accounts.registry import ProviderRegistry
 from providers.descriptor import Capability
@@ -54,7 +53,7 @@ async def audit_task(
     needs = [Capability.LIST_CAMPAIGN_NUMBERS]
     if body.messaging_profile_id is not None:
         needs.append(Capability.LIST_PROFILE_NUMBERS)
-    await require(tenant, registry, provider, *needs)
+    await registry.ensure_offered(tenant, provider, *needs)
     return await BulkTaskRepository(session, tenant).add(
         BulkTask(
             operation="audit",

@@ -64,6 +64,11 @@ FROM ({_ITEMS}) items
 """
 
 
+# A task's listing (``task_listings``) was filled just now: without fresh statistics the planner
+# takes it for empty and may compare 100,000 numbers with 100,000 nested scans.
+ANALYZE_LISTINGS = text("ANALYZE task_listings")
+
+
 class BulkTaskRepository(TenantRepository[BulkTask]):
     model = BulkTask
     noun = "bulk task"

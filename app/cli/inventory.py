@@ -45,7 +45,7 @@ from app.inventory.schemas import MAX_BATCH
 numbers_cli = typer.Typer(no_args_is_help=True, help="The numbers an account holds (via the API)")
 FINISHED = ("completed", "failed")
 FINDINGS_PAGE = 1000
-ProviderOpt = Annotated[str, typer.Option("--provider", help="Provider name, e.g. telnyx")]
+ProviderOpt = Annotated[str, typer.Option("--provider", help="Provider name (as in the API)")]
 IMPORT_OUTCOMES = ("registered", "rejected", "failed", "pending", "invalid")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from app.audits.repository import ANALYZE_LISTINGS
+from app.bulk.repository import ANALYZE_LISTINGS
 from app.db.models import BulkTask
 from app.db.raw import run_raw
 from app.db.tenancy import TenantRepository

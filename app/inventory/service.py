@@ -12,31 +12,15 @@ from app.db.tenancy import Tenant
 from app.inventory.registration import RegistrationRepository
 from app.inventory.repository import InventoryRepository
 from app.inventory.schemas import MAX_BATCH, BatchRegister
-from app.kit.errors import UnsupportedByProvider, ValidationFailed
+from app.kit.errors import ValidationFailed
 from app.provider_accounts.registry import ProviderRegistry
 from providers.descriptor import Capability
-
-
-async def require(
-    tenant: Tenant, registry: ProviderRegistry, provider: str, *capabilities: Capability
-) -> None:
-    """The provider serving ``provider`` offers every capability (else 422), and in live mode
-    the org has an account there (else 409 PROVIDER_NOT_CONFIGURED)."""
-    serving = registry.serving(tenant, provider)
-    missing = [c.value for c in capabilities if not serving.supports(c)]
-    if missing:
-        raise UnsupportedByProvider(
-            f"{provider} does not offer this ({', '.join(missing)})",
-            details={"provider": f"{provider} does not support {', '.join(missing)}"},
-        )
-    if tenant.mode is Mode.LIVE:
-        await registry.ensure_configured(tenant, provider)
 
 
 async def start_sync(
     session: AsyncSession, tenant: Tenant, registry: ProviderRegistry, provider: str
 ) -> BulkTaskOut:
-    await require(tenant, registry, provider, Capability.LIST_NUMBERS)
+    await registry.ensure_offered(tenant, provider, Capability.LIST_NUMBERS)
     task = await InventoryRepository(session, tenant).start_sync(provider, low_priority=False)
     return await task_out(BulkTaskRepository(session, tenant), task)
 

@@ -14,7 +14,12 @@ import httpx
 from app.db.engine import SessionMaker
 from app.db.models import Mode
 from app.db.tenancy import Tenant
-from app.kit.errors import ProviderError, ProviderNotConfigured, ValidationFailed
+from app.kit.errors import (
+    ProviderError,
+    ProviderNotConfigured,
+    UnsupportedByProvider,
+    ValidationFailed,
+)
 from app.kit.secrets import SecretBox
 from app.provider_accounts.credentials import Credentials, resolve_credentials, webhook_url
 from app.provider_accounts.inventory_ledger import DatabaseInventoryLedger
@@ -24,10 +29,32 @@ from app.provider_accounts.rate_limit import LimitedTransport, SharedBucket
 from app.settings import Settings
 from providers.base import Provider, ProviderCallError, ProviderObjectNotFound
 from providers.catalog import ProviderCatalog
-from providers.descriptor import AdapterContext, ProviderDescriptor
+from providers.descriptor import AdapterContext, Capability, ProviderDescriptor
 
 T = TypeVar("T")
 CREDENTIALS_TTL_S = 30.0
+# how operations read in UNSUPPORTED_BY_PROVIDER messages (others: the capability's name)
+OPERATIONS: dict[Capability, str] = {
+    Capability.REGISTER_BRAND: "brand registration",
+    Capability.UPDATE_BRAND: "brand updates",
+    Capability.DELETE_BRAND: "brand deletion",
+    Capability.RESEND_2FA_EMAIL: "2FA emails",
+    Capability.SMS_OTP: "SMS PIN verification",
+    Capability.BRAND_FEEDBACK: "brand feedback",
+    Capability.VETTING: "external vetting",
+    Capability.IMPORT_VETTING: "vetting import",
+    Capability.REVET: "revetting",
+    Capability.QUALIFY_USECASE: "usecase qualification",
+    Capability.REGISTER_CAMPAIGN: "campaign registration",
+    Capability.UPDATE_CAMPAIGN: "campaign updates",
+    Capability.DEACTIVATE_CAMPAIGN: "campaign deactivation",
+    Capability.APPEAL_CAMPAIGN: "campaign appeals",
+    Capability.CARRIER_STATUS: "per-carrier campaign status",
+    Capability.ACCEPT_SHARED_CAMPAIGN: "shared campaigns",
+    Capability.LIST_NUMBERS: "number listing (inventory sync)",
+    Capability.LIST_CAMPAIGN_NUMBERS: "campaign number listing (audits)",
+    Capability.LIST_PROFILE_NUMBERS: "messaging profiles (number-pool audits)",
+}
 
 
 class ProviderRegistry:
@@ -69,6 +96,25 @@ class ProviderRegistry:
         if not named.live:
             raise ValidationFailed(details={"provider": f"{name} is available in test mode only"})
         return named
+
+    def require(self, tenant: Tenant, name: str, *capabilities: Capability) -> None:
+        """422 UNSUPPORTED_BY_PROVIDER unless the named provider declares every operation and
+        the provider serving it in this mode offers it too: the same answer in test and live
+        mode (the sandbox serves a name with that provider's operations only)."""
+        named, serving = self.descriptor(name), self.serving(tenant, name)
+        missing = [c for c in capabilities if not (named.supports(c) and serving.supports(c))]
+        if missing:
+            what = ", ".join(OPERATIONS.get(c, c.value.replace("_", " ")) for c in missing)
+            raise UnsupportedByProvider(
+                f"{name} has no {what}", details={"provider": f"{name} does not offer {what}"}
+            )
+
+    async def ensure_offered(self, tenant: Tenant, name: str, *capabilities: Capability) -> None:
+        """``require``, and in live mode an account at the provider (else 409
+        PROVIDER_NOT_CONFIGURED)."""
+        self.require(tenant, name, *capabilities)
+        if tenant.mode is Mode.LIVE:
+            await self.ensure_configured(tenant, name)
 
     async def for_tenant(self, tenant: Tenant, name: str) -> Provider:
         descriptor = self.serving(tenant, name)

@@ -13,32 +13,6 @@ from providers.base import ProviderCallError, ProviderFieldsRejected, ProviderRe
 from providers.descriptor import PROTOCOLS, Capability
 
 T = TypeVar("T")
-# how the operations read in UNSUPPORTED_BY_PROVIDER messages
-WHAT: dict[Capability, str] = {
-    Capability.REGISTER_BRAND: "brand registration",
-    Capability.UPDATE_BRAND: "brand updates",
-    Capability.DELETE_BRAND: "brand deletion",
-    Capability.RESEND_2FA_EMAIL: "2FA emails",
-    Capability.SMS_OTP: "SMS PIN verification",
-    Capability.BRAND_FEEDBACK: "brand feedback",
-    Capability.VETTING: "external vetting",
-    Capability.IMPORT_VETTING: "vetting import",
-    Capability.REVET: "revetting",
-    Capability.QUALIFY_USECASE: "usecase qualification",
-    Capability.REGISTER_CAMPAIGN: "campaign registration",
-    Capability.UPDATE_CAMPAIGN: "campaign updates",
-    Capability.DEACTIVATE_CAMPAIGN: "campaign deactivation",
-    Capability.APPEAL_CAMPAIGN: "campaign appeals",
-    Capability.CARRIER_STATUS: "per-carrier campaign status",
-    Capability.ACCEPT_SHARED_CAMPAIGN: "shared campaigns",
-}
-
-
-def require(registry: ProviderRegistry, provider: str, capability: Capability) -> None:
-    """422 UNSUPPORTED_BY_PROVIDER unless the named provider declares the operation. In test
-    mode too: the sandbox serves each provider name with that provider's operations only."""
-    if not registry.descriptor(provider).supports(capability):
-        raise UnsupportedByProvider(f"{provider} has no {WHAT[capability]}")
 
 
 async def adapter_for(
@@ -46,10 +20,10 @@ async def adapter_for(
 ) -> object:
     """The adapter that serves ``provider`` for the tenant, checked to implement the
     operation (``isinstance`` against ``PROTOCOLS[capability]`` at the call site narrows it)."""
-    require(registry, provider, capability)
+    registry.require(tenant, provider, capability)
     adapter = await registry.for_tenant(tenant, provider)
-    if not isinstance(adapter, PROTOCOLS[capability]):
-        raise UnsupportedByProvider(f"{provider} has no {WHAT[capability]}")
+    if not isinstance(adapter, PROTOCOLS[capability]):  # a descriptor that declares too much
+        raise UnsupportedByProvider(f"{provider} has no {capability.value.replace('_', ' ')}")
     return adapter
 
 
