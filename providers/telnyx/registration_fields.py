@@ -151,4 +151,3 @@ def campaign_update_body(
 
 def samples(messages: tuple[str, ...] | list[str]) -> dict[str, str]:
     return {SAMPLES[i]: text for i, text in enumerate(list(messages)[:MAX_SAMPLES])}
-

@@ -62,8 +62,10 @@ def fake() -> Iterator[FakeTelnyx]:
 @pytest.fixture(scope="module")
 def proxy(fake: FakeTelnyx, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpecCheckedProxy]:
     log_dir = tmp_path_factory.mktemp("prism-registration")
-    with prism_proxy(fake.base_url, log_dir) as url, SpecCheckedProxy(url) as recorder:
-        yield recorder
+    with prism_proxy(fake.base_url, log_dir) as url:
+        recorder = SpecCheckedProxy(url)
+        with recorder:
+            yield recorder
 
 
 @pytest.fixture
