@@ -17,7 +17,7 @@ from tests.providers.telnyx.fake_server import FakeTelnyx
 from tests.providers.telnyx.test_prism_proxy import SpecCheckedProxy
 from tests.support.api import Api, World, data, error_code, us_number
 from tests.support.app import test_catalog, test_settings
-from tests.support.live import put_account, settle
+from tests.support.live import TelnyxSigner, put_account, settle
 from tests.support.prism import prism_proxy
 from tests.support.registration import (
     DELAY_S,
@@ -179,3 +179,40 @@ async def test_every_operation_through_the_api(
     assert proxy.violations == []
     oakland = [b for b in fake.registered()["brands"] if b.get("city") == "Oakland"]
     assert len(oakland) == 1 and oakland[0]["website"] == "https://acme.example/new"
+
+
+async def test_telnyx_events_move_what_was_registered(
+    world: World, api: Api, sessions: Sessions, settings: Settings, catalog: ProviderCatalog,
+    fake: FakeTelnyx, proxy: SpecCheckedProxy,
+) -> None:  # fmt: skip
+    """Telnyx sends a registered brand's and campaign's events to the webhook URLs numlink gave
+    it (the brand's carries numlink's reference): they apply without any poll."""
+    signer = TelnyxSigner()
+    key = world.live_key
+    account = {"api_key": KEY, "public_key": signer.public_key}
+    await put_account(api, key, "telnyx", account)
+    brand = data(await api.post("/v1/brands", key, brand_body("telnyx", city="Fresno")), 201)
+    (held,) = [b for b in fake.registered()["brands"] if b["brandId"] == brand["provider_brand_id"]]
+    assert "?ref=nl_" in held["webhookURL"]
+    update = {"brandId": held["brandId"], "type": "REGISTRATION", "status": "success",
+              "identityStatus": "VERIFIED", "tcrBrandId": held["tcrBrandId"]}  # fmt: skip
+    receipt = await signer.send(api, held["webhookURL"], "10dlc.brand.update", update)
+    assert receipt["rows_changed"] == 1
+    shown = data(await api.get(f"/v1/brands/{brand['id']}", key))
+    assert (shown["status"], shown["identity_status"]) == ("ACTIVE", "VERIFIED")
+    assert shown["tcr_brand_id"] == held["tcrBrandId"]
+
+    await asyncio.sleep(REVIEW_S + 0.05)  # the fake verifies the brand before its campaigns
+    campaign = data(await api.post("/v1/campaigns", key, campaign_body(brand["id"])), 201)
+    (built,) = [
+        c
+        for c in fake.registered()["campaigns"]
+        if c["campaignId"] == campaign["provider_campaign_id"]
+    ]
+    refusal = {"campaignId": built["campaignId"], "type": "MNO_REVIEW", "status": "REJECTED",
+               "mno": "T-Mobile", "description": "Opt-in is not described"}  # fmt: skip
+    receipt = await signer.send(api, built["webhookURL"], "10dlc.campaign.update", refusal)
+    assert receipt["rows_changed"] == 1
+    shown = data(await api.get(f"/v1/campaigns/{campaign['id']}", key))
+    assert (shown["status"], shown["failure_reasons"]) == ("REJECTED", ["Opt-in is not described"])
+    assert proxy.violations == []
