@@ -29,10 +29,6 @@ from providers.telnyx.registration_fields import (
 
 T = TypeVar("T")
 BRANDS = "/10dlc/brand"
-# brands listed per page while looking for one by reference, and pages looked at (the brand
-# a crashed registration left is among the newest: the listing is newest first)
-_FIND_PAGE_SIZE = 100
-_FIND_MAX_PAGES = 10
 PIN_SMS = "Your verification PIN is @OTP_PIN@"
 SUCCESS_SMS = "Your brand is verified."
 
@@ -46,23 +42,14 @@ class TelnyxBrands(TelnyxClient):
     async def find_brand(self, client_ref: str, fields: BrandFields) -> BrandInfo | None:
         """Telnyx keeps no caller reference on a brand: the brands of that display name are
         listed, newest first, and the one whose webhook URL carries the reference is it."""
-        for page in range(1, _FIND_MAX_PAGES + 1):
-            params: dict[str, Any] = {
-                "page": page,
-                "recordsPerPage": _FIND_PAGE_SIZE,
-                "sort": "-createdAt",
-            }
-            if fields.display_name:
-                params["displayName"] = fields.display_name
-            listed = field(await self._call("GET", BRANDS, params=params), "records", list)
-            for record in listed:
-                if not isinstance(record, dict) or not _may_be(record, fields):
-                    continue
+        params: dict[str, Any] = {"sort": "-createdAt"}
+        if fields.display_name:
+            params["displayName"] = fields.display_name
+        async for record in self._newest_first(BRANDS, params):
+            if _may_be(record, fields):
                 brand = await self._call("GET", _brand_path(field(record, "brandId", str)))
                 if _carries(brand, client_ref):
                     return records.brand_info(brand)
-            if len(listed) < _FIND_PAGE_SIZE:
-                return None
         return None
 
     async def get_brand(self, provider_brand_id: str) -> BrandInfo:

@@ -2,19 +2,15 @@
 deactivation, appeals, per-carrier status (``operationStatus`` with ``mnoMetadata``) and
 campaigns other CSPs share (``acceptSharing``, then ``/10dlc/partner_campaigns``)."""
 
-from typing import Any
 from urllib.parse import quote
 
 from providers.base import CampaignInfo, ProviderObjectNotFound
 from providers.registration import BrandRef, CampaignFields, CarrierStatus
 from providers.telnyx import registration_records as records
 from providers.telnyx.brands import TelnyxBrands, on_field
-from providers.telnyx.client import field
 from providers.telnyx.registration_fields import campaign_body, campaign_update_body
 
 CAMPAIGNS = "/10dlc/campaign"
-_FIND_PAGE_SIZE = 100
-_FIND_MAX_PAGES = 10
 
 
 class TelnyxCampaigns(TelnyxBrands):
@@ -26,19 +22,10 @@ class TelnyxCampaigns(TelnyxBrands):
 
     async def find_campaign(self, client_ref: str, brand: BrandRef) -> CampaignInfo | None:
         """The brand's campaign whose ``referenceId`` is numlink's reference (newest first)."""
-        for page in range(1, _FIND_MAX_PAGES + 1):
-            params: dict[str, Any] = {
-                "brandId": brand.provider_brand_id,
-                "page": page,
-                "recordsPerPage": _FIND_PAGE_SIZE,
-                "sort": "-createdAt",
-            }
-            listed = field(await self._call("GET", CAMPAIGNS, params=params), "records", list)
-            for record in listed:
-                if isinstance(record, dict) and record.get("referenceId") == client_ref:
-                    return records.campaign_info(record)
-            if len(listed) < _FIND_PAGE_SIZE:
-                return None
+        params = {"brandId": brand.provider_brand_id, "sort": "-createdAt"}
+        async for record in self._newest_first(CAMPAIGNS, params):
+            if record.get("referenceId") == client_ref:
+                return records.campaign_info(record)
         return None
 
     async def get_campaign(self, provider_campaign_id: str) -> CampaignInfo:

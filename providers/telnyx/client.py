@@ -7,6 +7,7 @@ error, and a body its framework refuses as ``{"detail": [{"loc", "msg"}]}``), an
 An error that names fields becomes ``ProviderFieldsRejected`` with numlink's field names.
 """
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -21,6 +22,10 @@ from providers.http import retry_after_s
 from providers.telnyx.registration_fields import numlink_field
 
 DEFAULT_BASE_URL = "https://api.telnyx.com/v2"
+# records per page, and pages read, when looking through a listing for one record: what a
+# crashed registration left is among the newest, and the listing is newest first
+_SEARCH_PAGE_SIZE = 100
+_SEARCH_MAX_PAGES = 10
 
 
 class TelnyxClient:
@@ -44,6 +49,20 @@ class TelnyxClient:
         if not isinstance(body, dict):
             raise garbled("response is not a JSON object")
         return body
+
+    async def _newest_first(
+        self, path: str, params: dict[str, Any]
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The records of a 10DLC listing (``page``/``recordsPerPage``/``records``), newest
+        first, page by page until one is short (or a bound of pages is read)."""
+        for page in range(1, _SEARCH_MAX_PAGES + 1):
+            query = {**params, "page": page, "recordsPerPage": _SEARCH_PAGE_SIZE}
+            listed = field(await self._call("GET", path, params=query), "records", list)
+            for record in listed:
+                if isinstance(record, dict):
+                    yield record
+            if len(listed) < _SEARCH_PAGE_SIZE:
+                return
 
     async def _call_any(self, method: str, path: str, **kwargs: Any) -> Any:
         """The JSON answer (``{}`` for an empty one, as 204s and some 200s are)."""

@@ -14,11 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.settings import Settings
 from providers.catalog import ProviderCatalog
 from tests.providers.telnyx.fake_server import FakeTelnyx
-from tests.providers.telnyx.test_prism_proxy import SpecCheckedProxy
+from tests.providers.telnyx.spec_checked import SpecCheckedProxy, spec_checked
 from tests.support.api import Api, World, data, error_code, us_number
 from tests.support.app import test_catalog, test_settings
 from tests.support.live import TelnyxSigner, put_account, settle
-from tests.support.prism import prism_proxy
 from tests.support.registration import (
     DELAY_S,
     after_review,
@@ -42,10 +41,8 @@ def fake() -> Iterator[FakeTelnyx]:
 
 @pytest.fixture(scope="module")
 def proxy(fake: FakeTelnyx, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpecCheckedProxy]:
-    with prism_proxy(fake.base_url, tmp_path_factory.mktemp("prism-flow")) as url:
-        recorder = SpecCheckedProxy(url)
-        with recorder:
-            yield recorder
+    with spec_checked(fake, tmp_path_factory.mktemp("prism-flow")) as recorder:
+        yield recorder
 
 
 @pytest.fixture
@@ -59,18 +56,23 @@ def catalog(proxy: SpecCheckedProxy) -> ProviderCatalog:
     return test_catalog(sandbox={"delay_s": DELAY_S}, telnyx={"base_url": proxy.base_url})
 
 
+async def fake_reviews_end(
+    sessions: Sessions, settings: Settings, catalog: ProviderCatalog
+) -> None:
+    """Wait out the fake's review, then run the registration jobs (which read it)."""
+    await asyncio.sleep(REVIEW_S + 0.05)
+    await run_registration_jobs(sessions, settings, catalog)
+
+
 async def test_brand_to_propagated_link_live_and_in_test_mode(
     world: World, api: Api, sessions: Sessions, settings: Settings, catalog: ProviderCatalog,
     fake: FakeTelnyx, proxy: SpecCheckedProxy,
 ) -> None:  # fmt: skip
     key = world.live_key
     await put_account(api, key, "telnyx", {"api_key": KEY})
-
-    async def reviews_end() -> None:
-        await asyncio.sleep(REVIEW_S + 0.05)
-        await run_registration_jobs(sessions, settings, catalog)
-
-    live_steps, campaign = await lifecycle(api, key, "telnyx", reviews_end)
+    live_steps, campaign = await lifecycle(
+        api, key, "telnyx", lambda: fake_reviews_end(sessions, settings, catalog)
+    )
     assert campaign["provider_status"] == "MNO_PROVISIONED"
     held = {c["campaignId"]: c for c in fake.registered()["campaigns"]}
     assert held[campaign["provider_campaign_id"]]["referenceId"].startswith("nl_")
@@ -115,8 +117,7 @@ async def test_every_operation_through_the_api(
     await put_account(api, key, "telnyx", {"api_key": KEY})
 
     async def reviewed(path: str) -> Any:
-        await asyncio.sleep(REVIEW_S + 0.05)
-        await run_registration_jobs(sessions, settings, catalog)
+        await fake_reviews_end(sessions, settings, catalog)
         return data(await api.get(path, key))
 
     refused = await api.post("/v1/brands", key, brand_body("telnyx", display_name="[reject]"))

@@ -54,6 +54,17 @@ def not_found(detail: str) -> Reply:
     return errors(404, detail, code="10005")
 
 
+def asked_of(query: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(query).items()}
+
+
+def record_set(asked: dict[str, str], found: list[dict[str, Any]]) -> Reply:
+    """One page (``page``, ``recordsPerPage``) of a 10DLC listing of ``found``."""
+    page, size = int(asked.get("page", "1")), int(asked.get("recordsPerPage", "10"))
+    records = found[(page - 1) * size : page * size]
+    return json_reply(200, {"page": page, "records": records, "totalRecords": len(found)})
+
+
 @dataclass
 class FakeBrand:
     brand_id: str
@@ -124,25 +135,16 @@ class FakeBrands:
         return json_reply(200, self.record(brand))
 
     def listing(self, query: str) -> Reply:
-        asked = {k: v[0] for k, v in parse_qs(query).items()}
-        page, size = int(asked.get("page", "1")), int(asked.get("recordsPerPage", "10"))
-        found = [
-            b
-            for b in sorted(self.brands.values(), key=lambda b: b.created, reverse=True)
-            if not b.deleted
-            and all(
-                b.request.get(name) == asked[name]
-                for name in ("displayName", "entityType", "country")
-                if name in asked
-            )
-        ]
+        asked = asked_of(query)
+        filters = [n for n in ("displayName", "entityType", "country") if n in asked]
         basic = ("brandId", "tcrBrandId", "entityType", "displayName", "companyName", "email",
                  "website", "status", "identityStatus", "createdAt")  # fmt: skip
-        records = [
+        found = [
             {k: v for k, v in self.record(b).items() if k in basic}
-            for b in found[(page - 1) * size : page * size]
+            for b in sorted(self.brands.values(), key=lambda b: b.created, reverse=True)
+            if not b.deleted and all(b.request.get(n) == asked[n] for n in filters)
         ]
-        return json_reply(200, {"page": page, "records": records, "totalRecords": len(found)})
+        return record_set(asked, found)
 
     def replace(self, brand: FakeBrand, request: dict[str, Any]) -> Reply:
         if REJECT in request.get("displayName", ""):

@@ -23,10 +23,12 @@ from tests.providers.telnyx.fake_brands import (
     REJECT,
     FakeBrand,
     FakeBrands,
+    asked_of,
     errors,
     not_found,
     now_text,
     one_error,
+    record_set,
 )
 
 NOT_SHARED = "CNOSHARE"
@@ -186,15 +188,10 @@ class FakeRegistration:
         return json_reply(200, self.record(campaign))
 
     def _listing(self, query: str) -> Reply:
-        asked = {k: v[0] for k, v in parse_qs(query).items()}
-        page, size = int(asked.get("page", "1")), int(asked.get("recordsPerPage", "10"))
-        found = [
-            c
-            for c in sorted(self.campaigns.values(), key=lambda c: c.created_at, reverse=True)
-            if c.brand.brand_id == asked.get("brandId")
-        ]
-        records = [self.record(c) for c in found[(page - 1) * size : page * size]]
-        return json_reply(200, {"page": page, "records": records, "totalRecords": len(found)})
+        asked = asked_of(query)
+        newest = sorted(self.campaigns.values(), key=lambda c: c.created_at, reverse=True)
+        found = [self.record(c) for c in newest if c.brand.brand_id == asked.get("brandId")]
+        return record_set(asked, found)
 
     def _update(self, campaign: FakeCampaign, request: dict[str, Any]) -> Reply:
         campaign.request = {**campaign.request, **request}

@@ -19,8 +19,7 @@ from providers.registration import BrandFields, BrandRef, CampaignFields
 from providers.telnyx import TelnyxProvider
 from tests.providers.telnyx.fake_brands import OTP_PIN, VETTING_SCORE
 from tests.providers.telnyx.fake_server import FakeTelnyx
-from tests.providers.telnyx.test_prism_proxy import SpecCheckedProxy
-from tests.support.prism import prism_proxy
+from tests.providers.telnyx.spec_checked import SpecCheckedProxy, spec_checked
 
 T = TypeVar("T")
 KEY = "KEY-registration-0001"
@@ -61,11 +60,8 @@ def fake() -> Iterator[FakeTelnyx]:
 
 @pytest.fixture(scope="module")
 def proxy(fake: FakeTelnyx, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpecCheckedProxy]:
-    log_dir = tmp_path_factory.mktemp("prism-registration")
-    with prism_proxy(fake.base_url, log_dir) as url:
-        recorder = SpecCheckedProxy(url)
-        with recorder:
-            yield recorder
+    with spec_checked(fake, tmp_path_factory.mktemp("prism-registration")) as recorder:
+        yield recorder
 
 
 @pytest.fixture
