@@ -20,7 +20,7 @@ from providers.registration import (
     Vetting,
 )
 from providers.telnyx import registration_records as records
-from providers.telnyx.client import TelnyxClient, field, garbled
+from providers.telnyx.client import TelnyxClient, field, garbled, refused_request
 from providers.telnyx.registration_fields import (
     REFERENCE_PARAM,
     brand_body,
@@ -125,9 +125,9 @@ class TelnyxBrands(TelnyxClient):
         path = f"/10dlc/campaignBuilder/brand/{quote(provider_brand_id, safe='')}"
         try:
             metadata = await self._call("GET", f"{path}/usecase/{quote(usecase, safe='')}")
-        except ProviderObjectNotFound:
-            raise
-        except ProviderRejectedError:
+        except ProviderRejectedError as exc:
+            if isinstance(exc, ProviderObjectNotFound) or not refused_request(exc):
+                raise
             return UsecaseQualification(usecase=usecase, qualifies=False)
         cost = await self._call("GET", "/10dlc/campaign/usecase/cost", params={"usecase": usecase})
         return records.qualification(usecase, metadata, cost)
@@ -162,14 +162,14 @@ def _carries(brand: dict[str, Any], client_ref: str) -> bool:
 
 
 async def on_field(call: Awaitable[T], name: str) -> T:
-    """The call, a refusal that names no field being one of ``name``."""
+    """The call, a refusal of the request that names no field being one of ``name``."""
     try:
         return await call
     except ProviderFieldsRejected as exc:
         if set(exc.fields) == {"body"}:
             raise ProviderFieldsRejected(exc.reason, {name: exc.fields["body"]}) from None
         raise
-    except ProviderObjectNotFound:
-        raise
     except ProviderRejectedError as exc:
+        if isinstance(exc, ProviderObjectNotFound) or not refused_request(exc):
+            raise
         raise ProviderFieldsRejected(exc.reason, {name: exc.reason}) from None

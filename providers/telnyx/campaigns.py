@@ -46,7 +46,7 @@ class TelnyxCampaigns(TelnyxBrands):
         """Telnyx records the appeal and resets the campaign to TCR_ACCEPTED; the campaign
         is read again to answer with it."""
         path = f"{_campaign_path(provider_campaign_id)}/appeal"
-        await on_field(self._call("POST", path, json={"appeal_reason": reason}), "body")
+        await self._call("POST", path, json={"appeal_reason": reason})
         return await self.get_campaign(provider_campaign_id)
 
     async def carrier_statuses(self, provider_campaign_id: str) -> tuple[CarrierStatus, ...]:

@@ -92,6 +92,25 @@ class TelnyxClient:
             raise garbled(f"non-JSON response ({response.headers.get('content-type')})") from None
 
 
+class TelnyxRefused(ProviderRejectedError):
+    """A 4xx naming no field; ``status`` tells a bad request from, say, a bad key."""
+
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class TelnyxFieldsRefused(ProviderFieldsRejected):
+    def __init__(self, reason: str, fields: dict[str, str], status: int) -> None:
+        super().__init__(reason, fields)
+        self.status = status
+
+
+def refused_request(exc: ProviderRejectedError) -> bool:
+    """Whether Telnyx refused what was asked (400, 422), not who asked (401, 403…)."""
+    return isinstance(exc, TelnyxRefused | TelnyxFieldsRefused) and exc.status in (400, 422)
+
+
 def garbled(what: str) -> ProviderTemporaryError:
     return ProviderTemporaryError(f"telnyx: unexpected response: {what}")
 
@@ -115,8 +134,8 @@ def refusal(response: httpx.Response) -> ProviderRejectedError:
             name = numlink_field(field)
             fields[name] = f"{fields[name]}; {text}" if name in fields else f"telnyx: {text}"
     if fields:
-        return ProviderFieldsRejected(reason, fields)
-    return ProviderRejectedError(reason)
+        return TelnyxFieldsRefused(reason, fields, status)
+    return TelnyxRefused(reason, status)
 
 
 def _problems(document: object) -> list[tuple[str | None, str]]:
