@@ -92,7 +92,9 @@ def numlink_field(telnyx_name: str) -> str:
 def webhook_with_reference(webhook_url: str, client_ref: str) -> str:
     """The account's webhook URL carrying numlink's reference for one registration: Telnyx
     keeps no caller reference on a brand, but keeps its ``webhookURL``, so the brand can be
-    recognised after a crash (``find_brand``)."""
+    recognised after a crash (``find_brand``). Without a webhook URL there is none."""
+    if not webhook_url:
+        return ""
     separator = "&" if "?" in webhook_url else "?"
     return f"{webhook_url}{separator}{urlencode({REFERENCE_PARAM: client_ref})}"
 
