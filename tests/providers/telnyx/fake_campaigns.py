@@ -1,11 +1,11 @@
 """The fake Telnyx account's campaigns and the routing of every registration request.
 
-A campaign built with ``POST /10dlc/campaignBuilder`` is TCR_PENDING for ``settle_after_s``,
-then MNO_PROVISIONED (approved at each carrier); a description with ``[fail]`` ends
-TELNYX_FAILED (an appeal sends it back to review, then it is provisioned), one with
-``[reject]`` is refused at once. ``referenceId`` is unique across the account, as at Telnyx.
-Deactivated campaigns read TCR_EXPIRED. A TCR id ``NOT_SHARED`` is not shared with the account;
-any other can be accepted, and is then a partner campaign, provisioned.
+A campaign built with ``POST /10dlc/campaignBuilder`` goes TCR_PENDING, TCR_ACCEPTED,
+MNO_PENDING over ``settle_after_s``, then MNO_PROVISIONED (approved at each carrier); a
+description with ``[fail]`` ends TELNYX_FAILED (an appeal sends it back to review, then it is
+provisioned), one with ``[reject]`` is refused at once. ``referenceId`` is unique across the
+account, as at Telnyx. Deactivated campaigns read TCR_EXPIRED. A TCR id ``NOT_SHARED`` is not
+shared with the account; any other can be accepted, and is then a partner campaign, provisioned.
 """
 
 import time
@@ -32,6 +32,7 @@ from tests.providers.telnyx.fake_brands import (
 )
 
 NOT_SHARED = "CNOSHARE"
+_STAGES = ("TCR_PENDING", "TCR_ACCEPTED", "MNO_PENDING")  # on the way to MNO_PROVISIONED
 
 
 @dataclass
@@ -57,12 +58,18 @@ class FakeRegistration:
         self.accepted: set[str] = set()
 
     def campaign_status(self, campaign: FakeCampaign) -> str:
+        """Through Telnyx's steps over the review: the registry, Telnyx's own review, then the
+        carriers (an appealed campaign is TCR_ACCEPTED until its review ends)."""
         if campaign.deactivated:
             return "TCR_EXPIRED"
-        if time.monotonic() < campaign.review_from + self.settle_after_s:
-            return "TCR_ACCEPTED" if campaign.appealed else "TCR_PENDING"
         failing = FAIL in campaign.request.get("description", "") and not campaign.appealed
-        return "TELNYX_FAILED" if failing else "MNO_PROVISIONED"
+        elapsed = time.monotonic() - campaign.review_from
+        if elapsed >= self.settle_after_s:
+            return "TELNYX_FAILED" if failing else "MNO_PROVISIONED"
+        if campaign.appealed:
+            return "TCR_ACCEPTED"
+        stages = ("TCR_PENDING", "TCR_ACCEPTED") if failing else _STAGES
+        return stages[min(int(len(stages) * elapsed / self.settle_after_s), len(stages) - 1)]
 
     def record(self, campaign: FakeCampaign) -> dict[str, Any]:
         """``TelnyxCampaign_CSP``."""

@@ -212,8 +212,10 @@ async def test_campaign_operations(
         await telnyx.register_campaign(owner, CAMPAIGN, reference)
 
     ref = campaign.provider_campaign_id
-    active = await until(lambda: telnyx.get_campaign(ref), lambda c: c.status == "ACTIVE")
-    assert active.provider_status == "MNO_PROVISIONED" and active.tcr_campaign_id
+    active = await until(
+        lambda: telnyx.get_campaign(ref), lambda c: c.provider_status == "MNO_PROVISIONED"
+    )
+    assert active.status == "ACTIVE" and active.tcr_campaign_id
     carriers = await telnyx.carrier_statuses(ref)
     assert {(c.carrier, c.status, c.provider_status, c.tpm) for c in carriers} == {
         (name, "APPROVED", "APPROVED", 240) for name in ("AT&T", "T-Mobile", "Verizon Wireless")
