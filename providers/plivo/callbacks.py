@@ -36,29 +36,14 @@ def registration_events(endpoint: str, payload: dict[str, Any]) -> list[Provider
     if not isinstance(status, str) or not status.strip():
         raise ValueError(f"plivo {endpoint} callback without status")
     word = status.strip().lower()
-    outcome = _OUTCOMES.get(word)
-    description = _description(payload, word)
+    # the status stays unsaid (None): the gateway reads the object again
+    step = RegistrationStep.REGISTRATION
+    outcome, description = _OUTCOMES.get(word), _description(payload, word)
     if endpoint == "brand":
-        return [
-            BrandEvent(
-                provider_brand_id=_ref(payload, "brand_id"),
-                identity_status=None,
-                status=None,
-                step=RegistrationStep.REGISTRATION,
-                outcome=outcome,
-                description=description,
-            )
-        ]
-    return [
-        CampaignEvent(
-            provider_campaign_id=_ref(payload, "campaign_id"),
-            status=None,
-            provider_status=None,
-            step=RegistrationStep.REGISTRATION,
-            outcome=outcome,
-            description=description,
-        )
-    ]
+        ref = _ref(payload, "brand_id")
+        return [BrandEvent(ref, None, None, step=step, outcome=outcome, description=description)]
+    ref = _ref(payload, "campaign_id")
+    return [CampaignEvent(ref, None, None, step=step, outcome=outcome, description=description)]
 
 
 def _ref(payload: dict[str, Any], key: str) -> str:

@@ -3,7 +3,7 @@ nothing to a propagated link, every operation Plivo offers, what it refuses, wha
 its callbacks, and the same request sequence giving the same response shapes in test mode."""
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +20,7 @@ from tests.support.plivo_registration import REVIEW_S, deliver_callbacks, live_s
 from tests.support.registration import (
     COMPANY,
     DELAY_S,
+    LIFECYCLE,
     SOLE_PROPRIETOR,
     after_review,
     brand_body,
@@ -31,6 +32,7 @@ from tests.support.registration import (
 
 Sessions = async_sessionmaker[AsyncSession]
 PREFIX = f"/v1/Account/{PLIVO_ID}"
+Review = Callable[[], Awaitable[None]]
 
 
 @pytest.fixture
@@ -48,6 +50,14 @@ def catalog(fake: FakePlivo) -> ProviderCatalog:
 @pytest.fixture
 async def account(api: Api, world: World) -> dict[str, Any]:
     return dict(await put_account(api, world.live_key, "plivo", PLIVO_ACCOUNT))
+
+
+@pytest.fixture
+def review(
+    api: Api, fake: FakePlivo, sessions: Sessions, settings: Settings, catalog: ProviderCatalog
+) -> Review:
+    """Plivo's review of what was registered, its callbacks delivered, numlink's jobs run."""
+    return live_settle(api, fake, sessions, settings, catalog)
 
 
 def posted(fake: FakePlivo, path: str) -> list[Any]:
@@ -70,19 +80,11 @@ async def test_from_nothing_to_a_propagated_link(
     catalog: ProviderCatalog,
     fake: FakePlivo,
     account: dict[str, Any],
+    review: Review,
 ) -> None:
     key = world.live_key
-    steps, campaign = await lifecycle(
-        api, key, "plivo", live_settle(api, fake, sessions, settings, catalog)
-    )
-    assert [s[:2] for s in steps] == [
-        ("register brand", 201),
-        ("get brand", 200),
-        ("qualify", 200),
-        ("register campaign", 201),
-        ("get campaign", 200),
-        ("carriers", 200),
-    ]
+    steps, campaign = await lifecycle(api, key, "plivo", review)
+    assert [s[:2] for s in steps] == LIFECYCLE
     # the profile, then the brand on it, both with numlink's reference and webhook URL
     [profile] = posted(fake, "/Profile/")
     assert profile["profile_alias"].startswith("nl_") and profile["entity_type"] == "PRIVATE"
@@ -119,30 +121,23 @@ async def test_test_mode_and_live_mode_answer_alike(
     sessions: Sessions,
     settings: Settings,
     catalog: ProviderCatalog,
-    fake: FakePlivo,
     account: dict[str, Any],
+    review: Review,
 ) -> None:
     async def sandbox_review() -> None:
         await after_review(sessions, settings, catalog)
 
     test_steps, _ = await lifecycle(api, world.test_key, "plivo", sandbox_review)
-    live = live_settle(api, fake, sessions, settings, catalog)
-    live_steps, _ = await lifecycle(api, world.live_key, "plivo", live)
+    live_steps, _ = await lifecycle(api, world.live_key, "plivo", review)
     assert [s[:2] for s in test_steps] == [s[:2] for s in live_steps]
     for (name, _, test_shape), (_, _, live_shape) in zip(test_steps, live_steps, strict=True):
         assert same_shape(test_shape, live_shape), name
 
 
 async def test_changes_deletion_and_what_plivo_lacks(
-    api: Api,
-    world: World,
-    sessions: Sessions,
-    settings: Settings,
-    catalog: ProviderCatalog,
-    fake: FakePlivo,
-    account: dict[str, Any],
+    api: Api, world: World, fake: FakePlivo, account: dict[str, Any], review: Review
 ) -> None:
-    key, live = world.live_key, live_settle(api, fake, sessions, settings, catalog)
+    key, live = world.live_key, review
     brand = await registered_brand(api, key, live)
     path = f"/v1/brands/{brand['id']}"
     changed = data(await api.patch(path, key, {"website": "https://acme.example/new"}))
@@ -188,15 +183,9 @@ async def test_changes_deletion_and_what_plivo_lacks(
 
 
 async def test_sole_proprietor_and_qualification(
-    api: Api,
-    world: World,
-    sessions: Sessions,
-    settings: Settings,
-    catalog: ProviderCatalog,
-    fake: FakePlivo,
-    account: dict[str, Any],
+    api: Api, world: World, fake: FakePlivo, account: dict[str, Any], review: Review
 ) -> None:
-    key, live = world.live_key, live_settle(api, fake, sessions, settings, catalog)
+    key, live = world.live_key, review
     brand = await registered_brand(api, key, live, SOLE_PROPRIETOR)
     assert (brand["status"], brand["identity_status"]) == ("ACTIVE", "VERIFIED")
     [profile] = posted(fake, "/Profile/")
