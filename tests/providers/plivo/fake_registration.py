@@ -212,7 +212,7 @@ class FakeRegistration:
             return answer(404, {"error": "brand not found"})
         codes: tuple[str, ...] = ()
         if brand["registration_status"] == "COMPLETED":
-            codes = ("STARTER",) if brand["brand_type"] == "STARTER" else STANDARD_USECASES
+            codes = ("STARTER",) if brand.get("brand_type") == "STARTER" else STANDARD_USECASES
         cases = [{"name": c.replace("_", " ").title(), "code": c, "details": c} for c in codes]
         return answer(200, {"use_cases": cases, "brand_id": ref})
 
@@ -225,7 +225,7 @@ class FakeRegistration:
             return answer(
                 400, {"error": "brand is not registered: campaigns need a registered brand"}
             )
-        starter = brand["brand_type"] == "STARTER"
+        starter = brand.get("brand_type") == "STARTER"
         if (body["usecase"] == "STARTER") != starter:
             return answer(400, {"error": {"usecase": ["usecase not allowed for this brand"]}})
         if "[reject]" in str(body.get("description")):
