@@ -33,7 +33,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def crashing_api(url: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def crashing_api(
+    url: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if k != "NUMLINK_TEST_DATABASE_URL"}
     environment.update(
@@ -43,6 +45,7 @@ def crashing_api(url: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
             "NUMLINK_SANDBOX_DELAY_S": "0",
             "NUMLINK_REGISTRATION_LEASE_S": str(LEASE_S),
             "NUMLINK_LOG_LEVEL": "WARNING",
+            **(env or {}),
         }
     )
     process = subprocess.Popen(

@@ -12,6 +12,7 @@ from typing import Any
 
 import uvicorn
 
+from providers.plivo.adapter import PlivoProvider
 from providers.sandbox.provider import SandboxProvider
 
 
@@ -26,8 +27,9 @@ def _dies_after(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitabl
 
 
 def main() -> None:
-    for name in ("register_brand", "register_campaign"):
-        setattr(SandboxProvider, name, _dies_after(getattr(SandboxProvider, name)))
+    for provider in (SandboxProvider, PlivoProvider):
+        for name in ("register_brand", "register_campaign"):
+            setattr(provider, name, _dies_after(getattr(provider, name)))
     from app.main import create_app
 
     uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), log_config=None)
