@@ -21,6 +21,7 @@ from app.campaigns.endpoints import router as campaigns_router
 from app.db.engine import SessionMaker, create_engine, create_sessionmaker
 from app.inventory.endpoints import router as inventory_router
 from app.keys.service import KeyAuthenticator
+from app.kit.heap import freeze_startup_heap
 from app.kit.secrets import SecretBox
 from app.numbers.endpoints import link_router as number_links_router
 from app.numbers.endpoints import router as numbers_router
@@ -62,6 +63,7 @@ def create_app(
         else:
             app.state.engine = engine
         wire_state(app, settings, catalog)
+        freeze_startup_heap()  # lifespans run only in serving processes
         try:
             yield
         finally:

@@ -1,4 +1,5 @@
-"""Plivo: 10DLC number links per campaign, batched; V3/V2-signed status callbacks."""
+"""Plivo: 10DLC number links per campaign, batched; brand (through a business profile) and
+campaign registration, campaign import by TCR id; V3/V2-signed status callbacks."""
 
 from collections.abc import Mapping
 
@@ -16,6 +17,10 @@ from providers.descriptor import (
 )
 from providers.events import ProviderEvent
 from providers.plivo.adapter import DEFAULT_BASE_URL, PlivoProvider
+from providers.plivo.registration_mapping import (
+    UPDATABLE_BRAND_FIELDS,
+    UPDATABLE_CAMPAIGN_FIELDS,
+)
 from providers.plivo.signature import (
     parse_plivo_event,
     verify_plivo_request,
@@ -42,6 +47,24 @@ class PlivoCredentials(BaseModel):
 
     auth_id: str = Field(min_length=4, max_length=64)
     auth_token: str = Field(min_length=8, max_length=512)
+
+
+# What Plivo's API offers of DESIGN.md's registration; it has no SMS PIN, 2FA email, feedback,
+# vetting order or import, revet or appeal (422 UNSUPPORTED_BY_PROVIDER for those).
+REGISTRATION_CAPABILITIES = frozenset(
+    {
+        Capability.REGISTER_BRAND,
+        Capability.FIND_BY_REFERENCE,
+        Capability.UPDATE_BRAND,
+        Capability.DELETE_BRAND,
+        Capability.QUALIFY_USECASE,
+        Capability.REGISTER_CAMPAIGN,
+        Capability.UPDATE_CAMPAIGN,
+        Capability.DEACTIVATE_CAMPAIGN,
+        Capability.CARRIER_STATUS,
+        Capability.ACCEPT_SHARED_CAMPAIGN,
+    }
+)
 
 
 def build(context: AdapterContext) -> Provider:
@@ -75,11 +98,18 @@ DESCRIPTOR = ProviderDescriptor(
     settings_model=PlivoSettings,
     build=build,
     capabilities=frozenset(
-        {Capability.BATCH_LINK, Capability.LIST_NUMBERS, Capability.LIST_CAMPAIGN_NUMBERS}
+        {
+            Capability.BATCH_LINK,
+            Capability.LIST_NUMBERS,
+            Capability.LIST_CAMPAIGN_NUMBERS,
+            *REGISTRATION_CAPABILITIES,
+        }
     ),
     credentials_model=PlivoCredentials,
     credentials_hint=hint,
     webhooks=WebhookHandler(verify=verify, parse=parse),
+    updatable_brand_fields=UPDATABLE_BRAND_FIELDS,
+    updatable_campaign_fields=UPDATABLE_CAMPAIGN_FIELDS,
 )
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Plivo webhooks: request signatures (V3, and the older V2) and number-linking status callbacks.
+"""Plivo webhooks: request signatures (V3, and the older V2) and status callbacks.
 
 V3 (``X-Plivo-Signature-V3`` with ``X-Plivo-Signature-V3-Nonce``) signs
 ``{signed url}.{nonce}`` with HMAC-SHA256 keyed by the auth token, base64. The signed url is
@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlparse, urlunparse
 
 from providers.base import LinkState, LinkStatus
 from providers.events import LinkEvent, ProviderEvent, WebhookSignatureError
+from providers.plivo.callbacks import REGISTRATION_ENDPOINTS, registration_events
 from providers.plivo.mapping import LINK_CALLBACK, UNLINK_CALLBACK
 
 V3_HEADER = "X-Plivo-Signature-V3"
@@ -161,21 +162,19 @@ def _body_params(body: bytes, content_type: str) -> Params | None:
 
 # --- status callbacks -------------------------------------------------------------------------
 
-_NOT_LINK_ENDPOINTS = frozenset({"brand", "campaign"})
-
 
 def parse_plivo_event(body: bytes, content_type: str) -> list[ProviderEvent]:
-    """The link events of a number-linking (or unlinking) status callback.
+    """The events of a status callback: link events of a number-linking (or unlinking)
+    callback, registration events of a brand or campaign callback (``callbacks``).
 
     Accepts a form-encoded or JSON body with ``number``, ``status`` and ``campaign_id``, or a
     JSON ``phone_numbers`` list of ``{number, status}``. For a GET callback pass the query
-    string as a form body. Brand and campaign callbacks give no link event. Raises
-    ``ValueError`` for anything else.
+    string as a form body. Raises ``ValueError`` for anything else.
     """
     payload = _callback_payload(body, content_type)
     endpoint = str(payload.get("endpoint") or "number_linking").lower()
-    if endpoint in _NOT_LINK_ENDPOINTS:
-        return []
+    if endpoint in REGISTRATION_ENDPOINTS:
+        return registration_events(endpoint, payload)
     if endpoint not in ("number_linking", "number_unlinking"):
         raise ValueError(f"plivo callback for unknown endpoint {endpoint!r}")
     unlinking = endpoint == "number_unlinking"

@@ -12,6 +12,7 @@ from typing import Any
 
 import uvicorn
 
+from providers.plivo.adapter import PlivoProvider
 from providers.sandbox.provider import SandboxProvider
 from providers.telnyx import TelnyxProvider
 
@@ -27,7 +28,7 @@ def _dies_after(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitabl
 
 
 def main() -> None:
-    for provider in (SandboxProvider, TelnyxProvider):
+    for provider in (SandboxProvider, PlivoProvider, TelnyxProvider):
         for name in ("register_brand", "register_campaign"):
             setattr(provider, name, _dies_after(getattr(provider, name)))
     from app.main import create_app

@@ -232,11 +232,6 @@ def test_unlinking_callbacks(status: str, expected: LinkStatus) -> None:
     assert parse_plivo_event(body.encode(), FORM) == [LinkEvent("+14155550101", expected)]
 
 
-def test_brand_and_campaign_callbacks_carry_no_link_event() -> None:
-    assert parse_plivo_event(b"endpoint=brand&brand_id=B1&status=registered", FORM) == []
-    assert parse_plivo_event(b'{"endpoint": "campaign", "status": "x"}', "application/json") == []
-
-
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [
