@@ -4,7 +4,10 @@
 An assignment is PENDING_ASSIGNMENT for ``settle_after_s``, then ASSIGNED (FAILED_ASSIGNMENT
 for ``fail_numbers``); an unassignment is PENDING_UNASSIGNMENT, then the record is gone.
 Assignment by messaging profile assigns every number of ``profiles[profile_id]`` in one task,
-which is pending for ``settle_after_s`` and then completed.
+which is pending for ``settle_after_s`` and then completed. Brands and campaigns registered
+through the API (and vettings, PINs, shared campaigns) are in ``fake_brands`` and
+``fake_campaigns``; a brand or campaign id the fake never registered reads as an imported,
+active one.
 """
 
 import time

@@ -281,8 +281,7 @@ class FakeTelnyx:
         self._on_loop(lambda: self._core.fail_page(kind, page, fault))
 
     def registered(self) -> dict[str, list[dict[str, Any]]]:
-        """The brands and campaigns registered at the fake (deleted and deactivated ones
-        too), as Telnyx would show them now."""
+        """The brands and campaigns registered at the fake, as Telnyx would show them now."""
         registry = self._core.account.registration
 
         def read() -> dict[str, list[dict[str, Any]]]:
