@@ -4,10 +4,16 @@ campaigns other CSPs share (``acceptSharing``, then ``/10dlc/partner_campaigns``
 
 from urllib.parse import quote
 
-from providers.base import CampaignInfo, ProviderObjectNotFound
+from providers.base import (
+    CampaignInfo,
+    ProviderFieldsRejected,
+    ProviderObjectNotFound,
+    ProviderRejectedError,
+)
 from providers.registration import BrandRef, CampaignFields, CarrierStatus
 from providers.telnyx import registration_records as records
-from providers.telnyx.brands import TelnyxBrands, on_field
+from providers.telnyx.brands import TelnyxBrands
+from providers.telnyx.client import refused_request
 from providers.telnyx.registration_fields import campaign_body, campaign_update_body
 
 CAMPAIGNS = "/10dlc/campaign"
@@ -56,14 +62,19 @@ class TelnyxCampaigns(TelnyxBrands):
         return records.carrier_statuses(operations, metadata)
 
     async def accept_shared_campaign(self, tcr_campaign_id: str) -> CampaignInfo:
-        """Accepting again is harmless: a campaign already accepted is read and returned.
+        """Accept the sharing, then read the partner campaign. Accepting again is harmless:
+        if Telnyx refuses because it accepted it already, the campaign is read and returned.
         One Telnyx has not listed yet (it accepts in the background) is PENDING."""
-        try:
-            return await self.get_shared_campaign(tcr_campaign_id)
-        except ProviderObjectNotFound:
-            pass
         path = f"{CAMPAIGNS}/acceptSharing/{quote(tcr_campaign_id, safe='')}"
-        await on_field(self._call_any("POST", path), "tcr_campaign_id")
+        try:
+            await self._call_any("POST", path)
+        except ProviderRejectedError as exc:
+            if isinstance(exc, ProviderObjectNotFound) or not refused_request(exc):
+                raise
+            try:
+                return await self.get_shared_campaign(tcr_campaign_id)
+            except ProviderObjectNotFound:
+                raise ProviderFieldsRejected(exc.reason, {"tcr_campaign_id": exc.reason}) from None
         try:
             return await self.get_shared_campaign(tcr_campaign_id)
         except ProviderObjectNotFound:

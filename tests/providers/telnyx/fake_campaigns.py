@@ -234,6 +234,8 @@ class FakeRegistration:
     def _accept(self, tcr_campaign_id: str) -> Reply:
         if tcr_campaign_id == NOT_SHARED:
             return errors(400, "Campaign is not shared with this account")
+        if tcr_campaign_id in self.accepted:
+            return errors(400, "Campaign sharing was already accepted")
         self.accepted.add(tcr_campaign_id)
         return json_reply(202, {})
 
