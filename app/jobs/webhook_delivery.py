@@ -157,7 +157,7 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
         if item.endpoint_disabled:
             return self._abandoned(item, ENDPOINT_DISABLED)
         try:
-            await targets.ensure_allowed(item.url, item.mode, self.settings)
+            destination = await targets.ensure_allowed(item.url, item.mode, self.settings)
         except targets.BlockedTarget as exc:
             return self._abandoned(item, f"blocked target: {exc}")
         except targets.UnresolvedTarget as exc:
@@ -169,22 +169,26 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
         body = orjson.dumps(item.payload)  # these exact bytes are signed and sent
         headers = signed_headers(secret, str(item.id), int(time.time()), body)
         headers.update({"content-type": "application/json", "user-agent": USER_AGENT})
-        error = await self._post(item.url, body, headers)
+        error = await self._post(destination, body, headers)
         if error is None:
             return Result(delivered=True, attempts=item.attempts + 1, retry_in_s=None, error=None)
         return self._failed(item, error)
 
-    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
-        """None on a 2xx answer, else what went wrong. Redirects are not followed (their
-        target was never checked) and the response body is never read."""
+    async def _post(
+        self, destination: targets.Destination, body: bytes, headers: dict[str, str]
+    ) -> str | None:
+        """None on a 2xx answer, else what went wrong. The request goes to the address that
+        was checked (``destination``); redirects are not followed (their target was never
+        checked) and the response body is never read."""
         timeout_s = self.settings.webhook_timeout_s
         try:
             async with asyncio.timeout(timeout_s):  # a total deadline, not per read
                 request = self.http.stream(
                     "POST",
-                    url,
+                    destination.url,
                     content=body,
-                    headers=headers,
+                    headers={**headers, **destination.headers},
+                    extensions=destination.extensions,
                     timeout=timeout_s,
                     follow_redirects=False,
                 )
