@@ -10,6 +10,8 @@ mode whose ``enabled_events`` match, and the number's ``status_url`` for status 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import TextClause, text
+
 from app.events.types import RESOURCE_OF, STATUS_URL_TYPES, EventType
 
 # The body every target receives, also what GET /v1/events/{id} shows.
@@ -123,3 +125,41 @@ def link_events(previous_campaign_id: str, previous_status: str) -> tuple[Emit, 
         ),
         Emit(EventType.PHONE_NUMBER_LINE_OPTION_UPDATED, line_option_data(previous_status)),
     )
+
+
+def update_with_events(
+    table: str,
+    set_clause: str,
+    where: str,
+    previous: Sequence[str],
+    events: Sequence[Emit],
+    returning: str = "s.id",
+) -> TextClause:
+    """An UPDATE of ``table``'s rows matching ``where`` that writes its events in the same
+    statement. The rows are locked first to read what they were: each column of ``previous``
+    is returned as ``previous_<column>`` beside the changed row, for the events' conditions
+    and data. ``returning`` reads the changed rows as ``s``."""
+    before = ", ".join(f"{column} AS previous_{column}" for column in previous)
+    carried = ", ".join(f"b.previous_{column}" for column in previous)
+    return text(f"""WITH before AS (
+    SELECT id AS before_id, {before} FROM {table} WHERE {where} FOR UPDATE
+), changed AS (
+    UPDATE {table} t SET {set_clause}
+    FROM before b WHERE t.id = b.before_id
+    RETURNING t.*, {carried}
+), {emit("emitted", "changed", events)}
+SELECT {returning} FROM changed s""")
+
+
+def line_option_changed() -> Emit:
+    """A status update the user can see: status or error changed."""
+    return Emit(
+        EventType.PHONE_NUMBER_LINE_OPTION_UPDATED,
+        line_option_data("s.previous_carrier_line_option_status"),
+        "(s.carrier_line_option_status, s.carrier_line_option_error)"
+        " IS DISTINCT FROM"
+        " (s.previous_carrier_line_option_status, s.previous_carrier_line_option_error)",
+    )
+
+
+LINE_OPTION_COLUMNS = ("carrier_line_option_status", "carrier_line_option_error")
