@@ -2,10 +2,11 @@
 written back guarded by the lease. Delivery is at least once: receivers de-duplicate on
 ``webhook-id``.
 
-The outbox (``webhook_deliveries``) is filled in the transaction that changes a number's
-status, by the database trigger ``phone_numbers_status_webhooks`` (migration 0002): one row
-per changed number and target (its ``status_url``, and each enabled endpoint of its org and
-mode), so no change is lost and none is sent before it commits.
+The outbox (``webhook_deliveries``) is filled from events, by the statement that writes them
+(``app.events.statements``): one row per event and target (each enabled endpoint of its org and
+mode subscribed to its type, and the number's ``status_url`` for status updates), so no change
+is lost and none is sent before it commits. The body is the event; its id is the
+``webhook-id`` of every attempt.
 """
 
 import asyncio
@@ -40,7 +41,7 @@ USER_AGENT = "numlink-webhooks/1"
 
 DELIVERIES = LeasedTable(
     table="webhook_deliveries",
-    returning="""t.id, t.org_id, t.mode, t.endpoint_id, t.url, t.payload, t.attempts,
+    returning="""t.id, coalesce(t.event_id, t.id) AS message_id, t.org_id, t.mode, t.endpoint_id, t.url, t.payload, t.attempts,
           (SELECT e.secret FROM webhook_endpoints e WHERE e.id = t.endpoint_id)
               AS endpoint_secret,
           coalesce((SELECT e.disabled_at IS NOT NULL FROM webhook_endpoints e
@@ -59,6 +60,7 @@ _FINISH = DELIVERIES.write_back_sql(
 @dataclass(frozen=True, slots=True)
 class DueDelivery:
     id: uuid.UUID
+    message_id: uuid.UUID  # the webhook-id: the event's id, the same on every attempt
     org_id: uuid.UUID
     mode: str
     endpoint_id: uuid.UUID | None  # None: the number's status_url
@@ -112,6 +114,7 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
     def to_work(self, row: RowMapping, token: str) -> DueDelivery:
         return DueDelivery(
             id=row["id"],
+            message_id=row["message_id"],
             org_id=row["org_id"],
             mode=row["mode"],
             endpoint_id=row["endpoint_id"],
@@ -167,7 +170,7 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
         except SecretBoxError:
             return self._failed(item, "signing secret does not decrypt")
         body = orjson.dumps(item.payload)  # these exact bytes are signed and sent
-        headers = signed_headers(secret, str(item.id), int(time.time()), body)
+        headers = signed_headers(secret, str(item.message_id), int(time.time()), body)
         headers.update({"content-type": "application/json", "user-agent": USER_AGENT})
         error = await self._post(destination, body, headers)
         if error is None:

@@ -6,6 +6,7 @@ numbers in id order, so concurrent bulk requests cannot deadlock. The rules them
 ``app.links.rules``.
 """
 
+from app.events.statements import emit, link_events
 from app.kit.sql import psycopg_params
 from app.links.rules import (
     CHANGED,
@@ -69,6 +70,16 @@ FROM (SELECT 1) one LEFT JOIN camp ON true
 # ---- one number ------------------------------------------------------------------------------
 
 
+# The change's events, in the same statement: one INSERT, nothing when nothing changed.
+_SINGLE_EVENTS = emit(
+    "emitted",
+    "changed",
+    link_events(
+        "(SELECT num.campaign_id FROM num)", "(SELECT num.carrier_line_option_status FROM num)"
+    ),
+)
+
+
 def _single(verdict: str, set_clause: str, campaign: str = "") -> str:
     """The single-number statement: the row as changed, or as it was when nothing changed;
     no row on a rejection."""
@@ -87,7 +98,7 @@ WITH {campaign}num AS (
     WHERE verdict.outcome = '{CHANGED}'
       AND p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
     RETURNING p.*
-)
+), {_SINGLE_EVENTS}
 SELECT verdict.outcome, row.*,
        (SELECT c.status FROM campaigns c WHERE c.id = row.campaign_id) AS campaign_status
 FROM verdict
@@ -151,6 +162,12 @@ _BY_NUMBER = {
 }
 
 
+# One event per changed number and type, set-based: one INSERT for the whole request.
+_BULK_EVENTS = emit(
+    "emitted", "changed", link_events("s.previous_campaign_id", "s.previous_status")
+)
+
+
 def _bulk(by: dict[str, str], number_rules: str, set_clause: str) -> str:
     """Decides every item, updates the numbers that change and records every item as the
     task's; returns the count of items per verdict."""
@@ -158,6 +175,7 @@ def _bulk(by: dict[str, str], number_rules: str, set_clause: str) -> str:
         f"""
 WITH {_INPUT.format(**by)}, verdict AS (
     SELECT r.seq, r.value, m.id AS number_id, m.number, m.desired_version,
+           m.campaign_id AS previous_campaign_id, m.carrier_line_option_status AS previous_status,
            CASE WHEN r.pre_code IS NOT NULL THEN r.pre_code
                 WHEN r.nth > 1 THEN 'DUPLICATE_IN_REQUEST'
                 {number_rules}
@@ -167,8 +185,10 @@ WITH {_INPUT.format(**by)}, verdict AS (
     UPDATE phone_numbers p SET {set_clause}
     FROM verdict v
     WHERE v.outcome = '{CHANGED}' AND p.id = v.number_id
-    RETURNING p.id, p.desired_version
-), recorded AS (
+    RETURNING p.id, p.org_id, p.mode, p.number, p.campaign_id, p.carrier_line_option_status,
+              p.carrier_line_option_error, p.carrier_line_option_propagated_at, p.status_url,
+              p.desired_version, v.previous_campaign_id, v.previous_status
+), {_BULK_EVENTS}, recorded AS (
     INSERT INTO bulk_task_items (task_id, seq, value, phone_number_id, desired_version, code)
     SELECT :task_id, v.seq, v.value, v.number_id,
            coalesce(c.desired_version, v.desired_version),

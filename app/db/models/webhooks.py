@@ -14,7 +14,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.models.base import TS, Base, Mode, Timestamps, enum_values
@@ -34,6 +34,8 @@ class WebhookEndpoint(Timestamps, Base):
     description: Mapped[str | None] = mapped_column(Text)
     secret: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token of the whsec_ secret
     disabled_at: Mapped[datetime | None] = mapped_column(TS)
+    # The event types delivered to this endpoint; NULL: all of them.
+    enabled_events: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
 
 
 class WebhookSigningSecret(Base):
@@ -48,8 +50,8 @@ class WebhookSigningSecret(Base):
 
 
 class WebhookDelivery(Base):
-    """Outbox of status webhooks. Rows are written by a trigger on ``phone_numbers`` in the
-    transaction that changes a status, so no change is lost and none is sent before commit."""
+    """Outbox of webhooks: one row per event and target, written by the statement that writes
+    the event (``app.events``), so no change is lost and none is sent before commit."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
@@ -59,6 +61,11 @@ class WebhookDelivery(Base):
             postgresql_where=text("next_attempt_at IS NOT NULL"),
         ),
         Index("ix_webhook_deliveries_org_id_mode_id", "org_id", "mode", "id"),
+        Index(  # retention: finished deliveries by age
+            "ix_webhook_deliveries_finished_created_at",
+            "created_at",
+            postgresql_where=text("next_attempt_at IS NULL"),
+        ),
     )
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"))
@@ -69,6 +76,9 @@ class WebhookDelivery(Base):
     )
     url: Mapped[str] = mapped_column(Text)
     event_type: Mapped[str] = mapped_column(String(64))
+    # The event delivered (its id is the webhook-id of every attempt); NULL for rows queued
+    # before events existed. No foreign key: events and deliveries are purged on their own.
+    event_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
     payload: Mapped[dict[str, object]] = mapped_column(JSONB)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime | None] = mapped_column(TS)

@@ -1,0 +1,165 @@
+"""SQL fragments that write events and their webhook deliveries inside the statement that
+makes the change: set-based (one INSERT … SELECT for any number of changed rows), so a bulk
+statement costs one more insert, not one per row.
+
+``emit`` returns common table expressions to put in the change's ``WITH``: one inserts the
+events, the next the deliveries made from them (every enabled endpoint of the event's org and
+mode whose ``enabled_events`` match, and the number's ``status_url`` for status updates).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import TextClause, text
+
+from app.events.types import RESOURCE_OF, STATUS_URL_TYPES, EventType
+
+# The body every target receives, also what GET /v1/events/{id} shows.
+TIMESTAMP = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+PAYLOAD = f"""jsonb_build_object(
+        'id', e.id, 'type', e.type, 'created_at', {TIMESTAMP.format("e.created_at")},
+        'resource', jsonb_build_object('type', e.resource_type, 'id', e.resource_id),
+        'data', e.data)"""
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    """One event per row of the source where ``where`` holds; ``data`` is a jsonb expression
+    over the source row ``s``."""
+
+    type: EventType
+    data: str
+    where: str = "true"
+
+
+def emit(
+    name: str,
+    source: str,
+    events: Sequence[Emit],
+    *,
+    resource_id: str = "s.id",
+    org: str = "s.org_id",
+    mode: str = "s.mode",
+    status_url: str = "s.status_url",
+) -> str:
+    """CTEs ``{name}`` (the events written: id, org_id, mode, type, resource_id) and
+    ``{name}_deliveries``. ``source`` is a table or CTE name, read as ``s``; it must be a CTE
+    (materialised once) when it changes rows."""
+    selects = "\n    UNION ALL\n    ".join(
+        f"SELECT time_ordered_uuid(), {org}, {mode}, '{e.type}', '{RESOURCE_OF[e.type]}', "
+        f"{resource_id}, {e.data} FROM {source} s WHERE {e.where}"
+        for e in events
+    )
+    targets = [
+        f"""SELECT e.id AS event_id, w.id AS endpoint_id, w.url
+        FROM {name} e JOIN webhook_endpoints w
+          ON w.org_id = e.org_id AND w.mode = e.mode AND w.disabled_at IS NULL
+         AND (w.enabled_events IS NULL OR e.type = ANY(w.enabled_events))"""
+    ]
+    if any(e.type in STATUS_URL_TYPES for e in events):
+        types = ", ".join(f"'{t}'" for t in sorted(STATUS_URL_TYPES))
+        targets.append(
+            f"""SELECT e.id, NULL::uuid, u.url
+        FROM {name} e
+        JOIN (SELECT {resource_id} AS id, {status_url} AS url FROM {source} s
+              WHERE {status_url} IS NOT NULL) u ON u.id = e.resource_id
+        WHERE e.type IN ({types})"""
+        )
+    union = "\n        UNION ALL\n        ".join(targets)
+    return f"""{name} AS (
+    INSERT INTO events (id, org_id, mode, type, resource_type, resource_id, data)
+    {selects}
+    RETURNING id, org_id, mode, type, created_at, resource_type, resource_id, data
+), {name}_deliveries AS (
+    INSERT INTO webhook_deliveries
+        (id, org_id, mode, endpoint_id, url, event_type, event_id, payload, next_attempt_at)
+    SELECT time_ordered_uuid(), e.org_id, e.mode, t.endpoint_id, t.url, e.type, e.id,
+           {PAYLOAD}, clock_timestamp()
+    FROM (
+        {union}
+    ) t JOIN {name} e ON e.id = t.event_id
+    RETURNING 1
+)"""
+
+
+# ---- what each phone number event carries (s: the number as changed) ------------------------
+
+
+def line_option_data(previous_status: str) -> str:
+    return f"""jsonb_build_object(
+        'id', s.id, 'number', s.number, 'campaign_id', s.campaign_id,
+        'carrier_line_option_status', s.carrier_line_option_status,
+        'previous_status', {previous_status},
+        'carrier_line_option_error', s.carrier_line_option_error,
+        'carrier_line_option_propagated_at',
+        {TIMESTAMP.format("s.carrier_line_option_propagated_at")})"""
+
+
+def campaign_change_data(previous_campaign_id: str) -> str:
+    return f"""jsonb_build_object(
+        'id', s.id, 'number', s.number, 'campaign_id', s.campaign_id,
+        'previous_campaign_id', {previous_campaign_id},
+        'carrier_line_option_status', s.carrier_line_option_status)"""
+
+
+def assignment_data(previous_assigned: str) -> str:
+    return f"""jsonb_build_object(
+        'id', s.id, 'number', s.number, 'assigned', s.assigned,
+        'previous_assigned', {previous_assigned},
+        'released_at', {TIMESTAMP.format("s.released_at")})"""
+
+
+NUMBER_DATA = """jsonb_build_object(
+        'id', s.id, 'number', s.number, 'provider', s.provider, 'assigned', s.assigned,
+        'campaign_id', s.campaign_id)"""
+
+
+def link_events(previous_campaign_id: str, previous_status: str) -> tuple[Emit, Emit]:
+    """A link change: the campaign when it changed, and the line option whenever anything the
+    user sees of it changed (a move while pending included)."""
+    return (
+        Emit(
+            EventType.PHONE_NUMBER_CAMPAIGN_CHANGED,
+            campaign_change_data(previous_campaign_id),
+            f"s.campaign_id IS DISTINCT FROM {previous_campaign_id}",
+        ),
+        Emit(EventType.PHONE_NUMBER_LINE_OPTION_UPDATED, line_option_data(previous_status)),
+    )
+
+
+def update_with_events(
+    table: str,
+    set_clause: str,
+    where: str,
+    previous: Sequence[str],
+    events: Sequence[Emit],
+    returning: str = "s.id",
+) -> TextClause:
+    """An UPDATE of ``table``'s rows matching ``where`` that writes its events in the same
+    statement. The rows are locked first to read what they were: each column of ``previous``
+    is returned as ``previous_<column>`` beside the changed row, for the events' conditions
+    and data. ``returning`` reads the changed rows as ``s``."""
+    before = ", ".join(f"{column} AS previous_{column}" for column in previous)
+    carried = ", ".join(f"b.previous_{column}" for column in previous)
+    return text(f"""WITH before AS (
+    SELECT id AS before_id, {before} FROM {table} WHERE {where} FOR UPDATE
+), changed AS (
+    UPDATE {table} t SET {set_clause}
+    FROM before b WHERE t.id = b.before_id
+    RETURNING t.*, {carried}
+), {emit("emitted", "changed", events)}
+SELECT {returning} FROM changed s""")
+
+
+def line_option_changed() -> Emit:
+    """A status update the user can see: status or error changed."""
+    return Emit(
+        EventType.PHONE_NUMBER_LINE_OPTION_UPDATED,
+        line_option_data("s.previous_carrier_line_option_status"),
+        "(s.carrier_line_option_status, s.carrier_line_option_error)"
+        " IS DISTINCT FROM"
+        " (s.previous_carrier_line_option_status, s.previous_carrier_line_option_error)",
+    )
+
+
+LINE_OPTION_COLUMNS = ("carrier_line_option_status", "carrier_line_option_error")
