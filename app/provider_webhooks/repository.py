@@ -121,6 +121,12 @@ class ProviderEventRepository:
         params = {"provider": self.scope["provider"], "event_id": event_id}
         return (await self.session.execute(_SEEN, params)).first() is not None
 
+    async def first_use(self, nonce: str) -> bool:
+        """A request's one-time value (``providers.descriptor.NonceRegistry``), kept beside the
+        event ids (prefixed, so never taken for one) and purged with them. A concurrent twin
+        waits on this row's insert and then sees it: only one of them is applied."""
+        return await self.first_sighting(f"nonce:{nonce}")
+
     async def apply_link(self, event: LinkEvent, occurred_at: datetime) -> int:
         status = event.status
         params = {**self.scope, "number": event.number, "occurred_at": occurred_at}

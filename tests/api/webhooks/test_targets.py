@@ -139,6 +139,7 @@ async def test_delivery_connects_to_the_address_it_checked(
         job = WebhookDeliveryJob(context)
         item = DueDelivery(
             id=uuid.uuid4(),
+            message_id=uuid.uuid4(),
             org_id=uuid.uuid4(),
             mode="live",
             endpoint_id=uuid.uuid4(),
