@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     ForeignKey,
     Index,
     Integer,
@@ -19,6 +20,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.models.base import TS, Base, Mode, Timestamps, enum_values
 from app.kit.ids import new_id
+
+TARGET_KEY = (
+    "CASE WHEN endpoint_id IS NOT NULL THEN endpoint_id::text"
+    " ELSE 'status_url:' || org_id::text || ':' || mode || ':'"
+    " || coalesce(lower(substring(url FROM '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/?#]*)')),"
+    " '') END"
+)
 
 
 class WebhookEndpoint(Timestamps, Base):
@@ -36,6 +44,9 @@ class WebhookEndpoint(Timestamps, Base):
     disabled_at: Mapped[datetime | None] = mapped_column(TS)
     # The event types delivered to this endpoint; NULL: all of them.
     enabled_events: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    # Every delivery since this time failed (a success clears it): disabled after a while.
+    failing_since: Mapped[datetime | None] = mapped_column(TS)
 
 
 class WebhookSigningSecret(Base):
@@ -61,6 +72,25 @@ class WebhookDelivery(Base):
             postgresql_where=text("next_attempt_at IS NOT NULL"),
         ),
         Index("ix_webhook_deliveries_org_id_mode_id", "org_id", "mode", "id"),
+        Index(
+            "ix_webhook_deliveries_org_id_mode_endpoint_id_id",
+            "org_id",
+            "mode",
+            "endpoint_id",
+            "id",
+        ),
+        Index(  # the fair claim: a tenant's due rows
+            "ix_webhook_deliveries_org_id_mode_next_attempt_at",
+            "org_id",
+            "mode",
+            "next_attempt_at",
+            postgresql_where=text("next_attempt_at IS NOT NULL"),
+        ),
+        Index(  # deliveries in flight, per target
+            "ix_webhook_deliveries_leased_target_key",
+            "target_key",
+            postgresql_where=text("lease_owner IS NOT NULL"),
+        ),
         Index(  # retention: finished deliveries by age
             "ix_webhook_deliveries_finished_created_at",
             "created_at",
@@ -85,4 +115,7 @@ class WebhookDelivery(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     delivered_at: Mapped[datetime | None] = mapped_column(TS)
     last_error: Mapped[str | None] = mapped_column(Text)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)  # of the last HTTP answer
+    # what the per-target concurrency cap counts: the endpoint, or org, mode and status_url host
+    target_key: Mapped[str] = mapped_column(Text, Computed(TARGET_KEY, persisted=True))
     created_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
