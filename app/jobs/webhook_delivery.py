@@ -41,7 +41,8 @@ USER_AGENT = "numlink-webhooks/1"
 
 DELIVERIES = LeasedTable(
     table="webhook_deliveries",
-    returning="""t.id, coalesce(t.event_id, t.id) AS message_id, t.org_id, t.mode, t.endpoint_id, t.url, t.payload, t.attempts,
+    returning="""t.id, coalesce(t.event_id, t.id) AS message_id, t.org_id, t.mode,
+          t.endpoint_id, t.url, t.payload, t.attempts,
           (SELECT e.secret FROM webhook_endpoints e WHERE e.id = t.endpoint_id)
               AS endpoint_secret,
           coalesce((SELECT e.disabled_at IS NOT NULL FROM webhook_endpoints e

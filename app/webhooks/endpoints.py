@@ -5,9 +5,9 @@ from starlette.responses import Response
 
 from app.api.auth import AuthContext, authorize
 from app.api.body import body_doc, json_body
-from app.api.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.api.envelope import Envelope, ListEnvelope, ok
 from app.api.openapi import errors_doc
-from app.api.pagination import PageParams, page_params, paginate
+from app.api.pagination import PageParams, ok_list, page_params, paginate
 from app.api.routing import UnitOfWorkRoute, request_session
 from app.db.models import WebhookEndpoint
 from app.kit.errors import Conflict, NotFound
@@ -81,7 +81,9 @@ async def list_endpoints(
 ) -> Response:
     repo = EndpointRepository(request_session(request), auth.tenant)
     rows, meta = await paginate(repo.session, repo.list_query(), WebhookEndpoint.id, page)
-    return ok_list([EndpointOut.model_validate(r) for r in rows], meta)
+    return await ok_list(
+        repo.session, auth.tenant, [EndpointOut.model_validate(r) for r in rows], meta
+    )
 
 
 @router.get(
