@@ -90,3 +90,11 @@ BOOKKEEPING = frozenset(
 def watched_columns(model: Any) -> tuple[str, ...]:
     """The columns of ``model`` a user sees change."""
     return tuple(c.key for c in model.__table__.columns if c.key not in BOOKKEEPING)
+
+
+async def record_objects(
+    session: AsyncSession, tenant: Tenant, summary: Summary, objects: Sequence[Any]
+) -> int:
+    """One ``summary`` event per object (created or deleted: no previous values)."""
+    changes = [(o.id, {"id": o.id, **{f: getattr(o, f) for f in summary.fields}}) for o in objects]
+    return await record(session, tenant, summary.event_type, changes)

@@ -102,16 +102,8 @@ def campaign_change_data(previous_campaign_id: str) -> str:
         'carrier_line_option_status', s.carrier_line_option_status)"""
 
 
-def assignment_data(previous_assigned: str) -> str:
-    return f"""jsonb_build_object(
-        'id', s.id, 'number', s.number, 'assigned', s.assigned,
-        'previous_assigned', {previous_assigned},
-        'released_at', {TIMESTAMP.format("s.released_at")})"""
-
-
-NUMBER_DATA = """jsonb_build_object(
-        'id', s.id, 'number', s.number, 'provider', s.provider, 'assigned', s.assigned,
-        'campaign_id', s.campaign_id)"""
+def line_option_updated(previous_status: str) -> Emit:
+    return Emit(EventType.PHONE_NUMBER_LINE_OPTION_UPDATED, line_option_data(previous_status))
 
 
 def link_events(previous_campaign_id: str, previous_status: str) -> tuple[Emit, Emit]:
@@ -123,7 +115,7 @@ def link_events(previous_campaign_id: str, previous_status: str) -> tuple[Emit, 
             campaign_change_data(previous_campaign_id),
             f"s.campaign_id IS DISTINCT FROM {previous_campaign_id}",
         ),
-        Emit(EventType.PHONE_NUMBER_LINE_OPTION_UPDATED, line_option_data(previous_status)),
+        line_option_updated(previous_status),
     )
 
 
@@ -164,17 +156,6 @@ def line_option_changed() -> Emit:
 
 
 LINE_OPTION_COLUMNS = ("carrier_line_option_status", "carrier_line_option_error")
-ASSIGNMENT_COLUMNS = ("assigned",)
-
-
-def assignment_changed() -> Emit:
-    return Emit(
-        EventType.PHONE_NUMBER_ASSIGNMENT_CHANGED,
-        assignment_data("s.previous_assigned"),
-        "s.assigned IS DISTINCT FROM s.previous_assigned",
-    )
-
-
 # ---- brands and campaigns: what their events carry, written from SQL or from Python ---------
 
 
@@ -214,3 +195,29 @@ CAMPAIGN_SUMMARY = Summary(
     ("status", "provider_status"),
     EventType.CAMPAIGN_UPDATED,
 )
+
+
+# ---- numbers: created, deleted, assignment ----------------------------------------------------
+
+NUMBER_SUMMARY = Summary(
+    ("number", "provider", "assigned", "campaign_id"), (), EventType.PHONE_NUMBER_CREATED
+)
+DELETED_SUMMARY = Summary(NUMBER_SUMMARY.fields, (), EventType.PHONE_NUMBER_DELETED)
+NUMBER_CREATED = Emit(EventType.PHONE_NUMBER_CREATED, NUMBER_SUMMARY.sql())
+
+ASSIGNMENT_COLUMNS = ("assigned", "released_at")
+ASSIGNMENT_SUMMARY = Summary(
+    ("number", "assigned", "released_at"),
+    ("assigned",),
+    EventType.PHONE_NUMBER_ASSIGNMENT_CHANGED,
+)
+
+
+def assignment_changed(where: str = "true") -> Emit:
+    """Assigned or released (``previous_assigned`` and ``previous_released_at`` beside)."""
+    return Emit(
+        ASSIGNMENT_SUMMARY.event_type,
+        ASSIGNMENT_SUMMARY.sql(),
+        f"{where} AND (s.assigned, s.released_at IS NULL)"
+        " IS DISTINCT FROM (s.previous_assigned, s.previous_released_at IS NULL)",
+    )
