@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     key_cache_ttl_s: float = Field(default=5.0, ge=0)
     idempotency_ttl_h: float = Field(default=24.0, ge=24)
     idempotency_stale_s: float = Field(default=60.0, gt=0)
+    # events, finished webhook deliveries and applied provider events are kept this long
+    retention_days: float = Field(default=30.0, gt=0)
+    retention_batch_size: int = Field(default=5000, ge=1)  # rows per purge transaction
 
     worker_batch_size: int = Field(default=200, ge=1)
     worker_concurrency: int = Field(default=32, ge=1)

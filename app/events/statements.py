@@ -15,7 +15,7 @@ from sqlalchemy import TextClause, text
 from app.events.types import RESOURCE_OF, STATUS_URL_TYPES, EventType
 
 # The body every target receives, also what GET /v1/events/{id} shows.
-TIMESTAMP = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+TIMESTAMP = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
 PAYLOAD = f"""jsonb_build_object(
         'id', e.id, 'type', e.type, 'created_at', {TIMESTAMP.format("e.created_at")},
         'resource', jsonb_build_object('type', e.resource_type, 'id', e.resource_id),
@@ -102,16 +102,8 @@ def campaign_change_data(previous_campaign_id: str) -> str:
         'carrier_line_option_status', s.carrier_line_option_status)"""
 
 
-def assignment_data(previous_assigned: str) -> str:
-    return f"""jsonb_build_object(
-        'id', s.id, 'number', s.number, 'assigned', s.assigned,
-        'previous_assigned', {previous_assigned},
-        'released_at', {TIMESTAMP.format("s.released_at")})"""
-
-
-NUMBER_DATA = """jsonb_build_object(
-        'id', s.id, 'number', s.number, 'provider', s.provider, 'assigned', s.assigned,
-        'campaign_id', s.campaign_id)"""
+def line_option_updated(previous_status: str) -> Emit:
+    return Emit(EventType.PHONE_NUMBER_LINE_OPTION_UPDATED, line_option_data(previous_status))
 
 
 def link_events(previous_campaign_id: str, previous_status: str) -> tuple[Emit, Emit]:
@@ -123,7 +115,7 @@ def link_events(previous_campaign_id: str, previous_status: str) -> tuple[Emit, 
             campaign_change_data(previous_campaign_id),
             f"s.campaign_id IS DISTINCT FROM {previous_campaign_id}",
         ),
-        Emit(EventType.PHONE_NUMBER_LINE_OPTION_UPDATED, line_option_data(previous_status)),
+        line_option_updated(previous_status),
     )
 
 
@@ -138,15 +130,16 @@ def update_with_events(
     """An UPDATE of ``table``'s rows matching ``where`` that writes its events in the same
     statement. The rows are locked first to read what they were: each column of ``previous``
     is returned as ``previous_<column>`` beside the changed row, for the events' conditions
-    and data. ``returning`` reads the changed rows as ``s``."""
+    and data. The table is ``p`` in ``where`` and ``set_clause``; ``returning`` reads the
+    changed rows as ``s``."""
     before = ", ".join(f"{column} AS previous_{column}" for column in previous)
     carried = ", ".join(f"b.previous_{column}" for column in previous)
     return text(f"""WITH before AS (
-    SELECT id AS before_id, {before} FROM {table} WHERE {where} FOR UPDATE
+    SELECT p.id AS before_id, {before} FROM {table} p WHERE {where} FOR UPDATE OF p
 ), changed AS (
-    UPDATE {table} t SET {set_clause}
-    FROM before b WHERE t.id = b.before_id
-    RETURNING t.*, {carried}
+    UPDATE {table} p SET {set_clause}
+    FROM before b WHERE p.id = b.before_id
+    RETURNING p.*, {carried}
 ), {emit("emitted", "changed", events)}
 SELECT {returning} FROM changed s""")
 
@@ -163,3 +156,68 @@ def line_option_changed() -> Emit:
 
 
 LINE_OPTION_COLUMNS = ("carrier_line_option_status", "carrier_line_option_error")
+# ---- brands and campaigns: what their events carry, written from SQL or from Python ---------
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The fields an update event carries (``fields``), and the previous value of some."""
+
+    fields: tuple[str, ...]
+    previous: tuple[str, ...]
+
+    def sql(self) -> str:
+        pairs = ["'id', s.id"]
+        pairs += [f"'{f}', to_jsonb(s.{f})" for f in self.fields]
+        pairs += [f"'previous_{f}', to_jsonb(s.previous_{f})" for f in self.previous]
+        return f"jsonb_build_object({', '.join(pairs)})"
+
+    def changed(self) -> Emit:
+        """For ``update_with_events`` with ``previous=self.fields``."""
+        current = ", ".join(f"s.{f}" for f in self.fields)
+        before = ", ".join(f"s.previous_{f}" for f in self.fields)
+        return Emit(self.event_type, self.sql(), f"({current}) IS DISTINCT FROM ({before})")
+
+    def changed_in(self, column: str) -> Emit:
+        """For an update of ``column`` alone (``previous`` must include it)."""
+        where = f"s.{column} IS DISTINCT FROM s.previous_{column}"
+        return Emit(self.event_type, self.sql(), where)
+
+    event_type: EventType = EventType.BRAND_UPDATED
+
+
+BRAND_SUMMARY = Summary(
+    ("status", "identity_status", "tcr_brand_id", "failure_reasons"),
+    ("status", "identity_status"),
+)
+CAMPAIGN_SUMMARY = Summary(
+    ("brand_id", "status", "provider_status", "failure_reasons"),
+    ("status", "provider_status"),
+    EventType.CAMPAIGN_UPDATED,
+)
+
+
+# ---- numbers: created, deleted, assignment ----------------------------------------------------
+
+NUMBER_SUMMARY = Summary(
+    ("number", "provider", "assigned", "campaign_id"), (), EventType.PHONE_NUMBER_CREATED
+)
+DELETED_SUMMARY = Summary(NUMBER_SUMMARY.fields, (), EventType.PHONE_NUMBER_DELETED)
+NUMBER_CREATED = Emit(EventType.PHONE_NUMBER_CREATED, NUMBER_SUMMARY.sql())
+
+ASSIGNMENT_COLUMNS = ("assigned", "released_at")
+ASSIGNMENT_SUMMARY = Summary(
+    ("number", "assigned", "released_at"),
+    ("assigned",),
+    EventType.PHONE_NUMBER_ASSIGNMENT_CHANGED,
+)
+
+
+def assignment_changed(where: str = "true") -> Emit:
+    """Assigned or released (``previous_assigned`` and ``previous_released_at`` beside)."""
+    return Emit(
+        ASSIGNMENT_SUMMARY.event_type,
+        ASSIGNMENT_SUMMARY.sql(),
+        f"{where} AND (s.assigned, s.released_at IS NULL)"
+        " IS DISTINCT FROM (s.previous_assigned, s.previous_released_at IS NULL)",
+    )

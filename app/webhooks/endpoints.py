@@ -5,9 +5,9 @@ from starlette.responses import Response
 
 from app.api.auth import AuthContext, authorize
 from app.api.body import body_doc, json_body
-from app.api.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.api.envelope import Envelope, ListEnvelope, ok
 from app.api.openapi import errors_doc
-from app.api.pagination import PageParams, page_params, paginate
+from app.api.pagination import PageParams, ok_list, page_params, paginate
 from app.api.routing import UnitOfWorkRoute, request_session
 from app.db.models import WebhookDelivery, WebhookEndpoint
 from app.kit.errors import Conflict, NotFound
@@ -84,7 +84,9 @@ async def list_endpoints(
 ) -> Response:
     repo = EndpointRepository(request_session(request), auth.tenant)
     rows, meta = await paginate(repo.session, repo.list_query(), WebhookEndpoint.id, page)
-    return ok_list([EndpointOut.model_validate(r) for r in rows], meta)
+    return await ok_list(
+        repo.session, auth.tenant, [EndpointOut.model_validate(r) for r in rows], meta
+    )
 
 
 @router.get(
@@ -152,7 +154,7 @@ async def list_deliveries(
     endpoint = await EndpointRepository(session, auth.tenant).get_or_404(parse_id(endpoint_id))
     repo = DeliveryRepository(session, auth.tenant)
     rows, meta = await paginate(session, repo.list_query(endpoint.id), WebhookDelivery.id, page)
-    return ok_list([delivery_out(r) for r in rows], meta)
+    return await ok_list(session, auth.tenant, [delivery_out(r) for r in rows], meta)
 
 
 @router.post(

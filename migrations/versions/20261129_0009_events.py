@@ -103,13 +103,15 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint("mode IN ('live', 'test')", name=op.f("ck_events_mode")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
+        # the feed's order and the lookup of one event, in one index
+        sa.PrimaryKeyConstraint("org_id", "mode", "id", name=op.f("pk_events")),
     )
-    op.create_index("ix_events_org_id_mode_id", "events", ["org_id", "mode", "id"])
     op.create_index(
         "ix_events_org_id_mode_resource_id_id", "events", ["org_id", "mode", "resource_id", "id"]
     )
-    op.create_index("ix_events_created_at", "events", ["created_at"])
+    # Retention reads the oldest rows; events are appended in time order, so a BRIN index finds
+    # them at almost no cost to the inserts (a bulk statement writes 200,000 events).
+    op.create_index("ix_events_created_at", "events", ["created_at"], postgresql_using="brin")
     op.add_column("webhook_deliveries", sa.Column("event_id", sa.UUID(), nullable=True))
     op.create_index(
         "ix_webhook_deliveries_finished_created_at",
@@ -131,9 +133,8 @@ def downgrade() -> None:
         postgresql_where=sa.text("next_attempt_at IS NULL"),
     )
     op.drop_column("webhook_deliveries", "event_id")
-    op.drop_index("ix_events_created_at", table_name="events")
+    op.drop_index("ix_events_created_at", table_name="events", postgresql_using="brin")
     op.drop_index("ix_events_org_id_mode_resource_id_id", table_name="events")
-    op.drop_index("ix_events_org_id_mode_id", table_name="events")
     op.drop_table("events")
     op.execute("DROP FUNCTION time_ordered_uuid()")
     op.execute(OLD_ENQUEUE_FUNCTION)
