@@ -91,9 +91,9 @@ _FAILING = text(
     RETURNING e.id, c.expired
 )
 UPDATE webhook_deliveries SET next_attempt_at = NULL, lease_owner = NULL,
-    last_error = :dropped
-WHERE endpoint_id IN (SELECT id FROM endpoint WHERE expired) AND next_attempt_at IS NOT NULL
-  AND id <> :delivery_id"""
+    -- the failure that disabled the endpoint keeps its own error
+    last_error = CASE WHEN id = :delivery_id THEN last_error ELSE :dropped END
+WHERE endpoint_id IN (SELECT id FROM endpoint WHERE expired) AND next_attempt_at IS NOT NULL"""
 )
 
 
