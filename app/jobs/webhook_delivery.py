@@ -166,6 +166,19 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
             rows = (await session.execute(_CLAIM, params)).mappings().all()
         return [self.to_work(row, token) for row in rows]
 
+    async def run_once(self) -> bool:
+        claimed = await self.fill()
+        if claimed and len(self.in_flight) >= self.concurrency:
+            await self.wait_for_slot()
+        elif not claimed and self.in_flight:
+            # Due rows may be waiting for a slot of their target or tenant: look again as soon
+            # as an attempt ends rather than after a blind idle wait.
+            await asyncio.wait(
+                self.in_flight, timeout=self.idle_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            return True
+        return claimed > 0
+
     def to_work(self, row: RowMapping, token: str) -> DueDelivery:
         return DueDelivery(
             id=row["id"],
