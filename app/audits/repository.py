@@ -98,7 +98,7 @@ RETURNING 1
 _REQUEUE = """
     carrier_line_option_status = 'pending', carrier_line_option_error = NULL,
     carrier_line_option_propagated_at = NULL, next_attempt_at = clock_timestamp(),
-    attempts = 0, updated_at = clock_timestamp()"""
+    attempts = 0, updated_at = clock_timestamp(), bulk_task_id = NULL"""
 
 _REPAIR = psycopg_params(
     f"""

@@ -130,17 +130,21 @@ def update_with_events(
     """An UPDATE of ``table``'s rows matching ``where`` that writes its events in the same
     statement. The rows are locked first to read what they were: each column of ``previous``
     is returned as ``previous_<column>`` beside the changed row, for the events' conditions
-    and data. The table is ``p`` in ``where`` and ``set_clause``; ``returning`` reads the
-    changed rows as ``s``."""
+    and data. With ``bulk_task_id`` among them (numbers), the bulk tasks whose pending numbers
+    settle are counted down too. The table is ``p`` in ``where`` and ``set_clause``;
+    ``returning`` reads the changed rows as ``s``."""
     before = ", ".join(f"{column} AS previous_{column}" for column in previous)
     carried = ", ".join(f"b.previous_{column}" for column in previous)
+    ctes = emit("emitted", "changed", events)
+    if "bulk_task_id" in previous:
+        ctes += ", " + settle_tasks("changed", "s.previous_carrier_line_option_status")
     return text(f"""WITH before AS (
     SELECT p.id AS before_id, {before} FROM {table} p WHERE {where} FOR UPDATE OF p
 ), changed AS (
     UPDATE {table} p SET {set_clause}
     FROM before b WHERE p.id = b.before_id
     RETURNING p.*, {carried}
-), {emit("emitted", "changed", events)}
+), {ctes}
 SELECT {returning} FROM changed s""")
 
 
@@ -155,7 +159,8 @@ def line_option_changed() -> Emit:
     )
 
 
-LINE_OPTION_COLUMNS = ("carrier_line_option_status", "carrier_line_option_error")
+# what a status change compares, and the task its number was pending for
+LINE_OPTION_COLUMNS = ("carrier_line_option_status", "carrier_line_option_error", "bulk_task_id")
 # ---- brands and campaigns: what their events carry, written from SQL or from Python ---------
 
 
@@ -221,3 +226,39 @@ def assignment_changed(where: str = "true") -> Emit:
         f"{where} AND (s.assigned, s.released_at IS NULL)"
         " IS DISTINCT FROM (s.previous_assigned, s.previous_released_at IS NULL)",
     )
+
+
+# ---- tasks ------------------------------------------------------------------------------------
+
+TASK_DATA = """jsonb_build_object(
+        'id', s.id, 'operation', s.operation, 'total', s.total,
+        'status', CASE WHEN s.error IS NULL THEN 'completed' ELSE 'failed' END,
+        'error', s.error)"""
+
+
+def task_finished(where: str) -> list[Emit]:
+    """A finished task (``s``, a bulk_tasks row): an audit's own type, else the task's."""
+    return [
+        Emit(EventType.AUDIT_COMPLETED, TASK_DATA, f"{where} AND s.operation = 'audit'"),
+        Emit(EventType.BULK_TASK_COMPLETED, TASK_DATA, f"{where} AND s.operation <> 'audit'"),
+    ]
+
+
+def settle_tasks(source: str, previous_status: str) -> str:
+    """CTEs counting down the bulk tasks whose pending numbers ``source`` settled or
+    superseded (rows with ``previous_bulk_task_id``); the change that settles a task's last
+    number completes it, with its event. The task row's lock orders concurrent settlers, so
+    exactly one of them sees the count reach 0."""
+    return f"""counted_down AS (
+    UPDATE bulk_tasks t SET pending_items = t.pending_items - d.n,
+        finished_at = CASE WHEN t.pending_items = d.n THEN clock_timestamp() END
+    FROM (
+        SELECT s.previous_bulk_task_id AS task_id, count(*) AS n FROM {source} s
+        WHERE s.previous_bulk_task_id IS NOT NULL AND {previous_status} = 'pending'
+          AND (s.carrier_line_option_status IS DISTINCT FROM 'pending'
+               OR s.bulk_task_id IS DISTINCT FROM s.previous_bulk_task_id)
+        GROUP BY 1
+    ) d
+    WHERE t.id = d.task_id AND t.pending_items > 0
+    RETURNING t.*
+), {emit("task_events", "counted_down", task_finished("s.pending_items = 0"))}"""

@@ -72,7 +72,9 @@ _WRITE_BACK = update_with_events(
     carrier_line_option_propagated_at = CASE
         WHEN desired_version <> :version THEN carrier_line_option_propagated_at
         WHEN :propagated THEN coalesce(carrier_line_option_propagated_at, clock_timestamp())
-        ELSE NULL END""",
+        ELSE NULL END,
+    bulk_task_id = CASE WHEN desired_version = :version
+        AND CAST(:status AS varchar) IS DISTINCT FROM 'pending' THEN NULL ELSE bulk_task_id END""",
     "id = :id AND lease_owner = :token",
     LINE_OPTION_COLUMNS,
     [line_option_changed()],

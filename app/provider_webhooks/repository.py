@@ -42,7 +42,7 @@ _SETTLE = update_with_events(
     carrier_line_option_propagated_at = CASE WHEN :linked THEN clock_timestamp() END,
     linked_campaign_ref = CASE WHEN :linked THEN CAST(:ref AS text) END,
     sync_phase = NULL, next_attempt_at = NULL, attempts = 0,
-    provider_status_at = :occurred_at, updated_at = clock_timestamp()""",
+    provider_status_at = :occurred_at, updated_at = clock_timestamp(), bulk_task_id = NULL""",
     f"""{_SCOPE} AND number = :number AND {_NEWER}
   AND lease_owner IS NULL AND sync_phase = 'confirm' AND carrier_line_option_status = 'pending'
   AND (SELECT c.provider_campaign_id FROM campaigns c WHERE c.id = p.campaign_id) = :ref""",

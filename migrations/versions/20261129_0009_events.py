@@ -123,9 +123,16 @@ def upgrade() -> None:
         "webhook_endpoints",
         sa.Column("enabled_events", postgresql.ARRAY(sa.Text()), nullable=True),
     )
+    # A bulk attach or detach is finished when none of its numbers is pending any more: each
+    # number changed by a bulk statement names its task while pending, and the task counts its
+    # pending numbers down, so the one change that settles the last one completes the task.
+    op.add_column("phone_numbers", sa.Column("bulk_task_id", sa.UUID(), nullable=True))
+    op.add_column("bulk_tasks", sa.Column("pending_items", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("bulk_tasks", "pending_items")
+    op.drop_column("phone_numbers", "bulk_task_id")
     op.drop_column("webhook_endpoints", "enabled_events")
     op.drop_index(
         "ix_webhook_deliveries_finished_created_at",

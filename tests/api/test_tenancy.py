@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db.models import Brand, BulkTask, Campaign, PhoneNumber, WebhookEndpoint
+from app.db.models import Brand, BulkTask, Campaign, Event, PhoneNumber, WebhookEndpoint
+from app.kit.ids import new_id
 from tests.support.api import Api, World, data, error_code
 
 Call = Callable[[str, dict[str, Any]], Awaitable[httpx.Response]]
@@ -37,7 +38,9 @@ async def owner_objects(world: World) -> dict[str, Any]:
     audit = data(
         await world.api.post("/v1/audits", world.test_key, {"campaign_id": campaign["id"]}), 202
     )
+    [event, *_] = data(await world.api.get("/v1/events", world.test_key))  # the newest
     return {
+        "event": event,
         "brand": brand,
         "campaign": campaign,
         "number": number,
@@ -113,6 +116,7 @@ def single_object_calls(api: Api) -> dict[tuple[str, str], Call]:
         ),
         **registration_calls(api),
         ("GET", n): lambda k, o: api.get(f"/v1/phone-numbers/{o['number']['id']}", k),
+        ("GET", "/v1/events/{event_id}"): lambda k, o: api.get(f"/v1/events/{o['event']['id']}", k),
         ("PATCH", n): lambda k, o: api.patch(
             f"/v1/phone-numbers/{o['number']['id']}", k, {"label": "mine now"}
         ),
@@ -180,6 +184,7 @@ LIST_ROUTES = {
     "/v1/campaigns": "campaign",
     "/v1/phone-numbers": "number",
     "/v1/webhook-endpoints": "webhook_endpoint",
+    "/v1/events": "event",
 }
 CREATE_ROUTES = {
     ("POST", "/v1/brands"),
@@ -320,9 +325,19 @@ async def test_test_key_sees_no_live_objects(
             provider="telnyx",
             phase="list",
         )
-        session.add_all([task, audit])
+        event = Event(
+            org_id=world.org_id,
+            mode="live",
+            id=new_id(),
+            type="brand.updated",
+            resource_type="brand",
+            resource_id=brand.id,
+            data={},
+        )
+        session.add_all([task, audit, event])
         await session.flush()
         owner = {
+            "event": {"id": str(event.id)},
             "audit": {"id": str(audit.id)},
             "brand": {"id": str(brand.id)},
             "campaign": {"id": str(campaign.id)},

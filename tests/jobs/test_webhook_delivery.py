@@ -104,14 +104,19 @@ async def test_status_changes_reach_status_url_and_endpoints(database: str) -> N
                 201,
             )
             number = await status_change(cw, rx.url("/status"))
-            # the endpoint takes every event (the link and its status), the status_url the status
-            assert await deliverer.process_due(10) == 3
+            # the endpoint takes every event (the number, its link, its status); the
+            # status_url its status
+            assert await deliverer.process_due(10) == 4
             assert await deliverer.process_due(10) == 0
 
             signing = data(await cw.api.get("/v1/webhook-signing-secret", key))["secret"]
             [to_status] = rx.to("/status")
             to_endpoint = {verify(endpoint["secret"], r)["type"]: r for r in rx.to("/endpoint")}
-            assert set(to_endpoint) == {EVENT, "phone_number.campaign.changed"}
+            assert set(to_endpoint) == {
+                EVENT,
+                "phone_number.campaign.changed",
+                "phone_number.created",
+            }
             event = verify(signing, to_status)
             assert verify(endpoint["secret"], to_endpoint[EVENT]) == event  # one event, twice
             with pytest.raises(WebhookVerificationError):
@@ -131,7 +136,7 @@ async def test_status_changes_reach_status_url_and_endpoints(database: str) -> N
             assert to_status.headers["webhook-id"] == event["id"]
             assert to_endpoint[EVENT].headers["webhook-id"] == event["id"]
             rows = await deliveries(cw)
-            assert len(rows) == 3
+            assert len(rows) == 4
             assert all(r["delivered_at"] and r["attempts"] == 1 for r in rows)
             assert all(r["next_attempt_at"] is None and r["lease_owner"] is None for r in rows)
 
@@ -244,9 +249,10 @@ async def test_disabled_endpoints_get_nothing(database: str) -> None:
                     "UPDATE webhook_endpoints SET disabled_at = now() WHERE id = %s",
                     (uuid.UUID(ids["racing"]),),
                 )
-            # the link and its status, to each endpoint left; the deleted one's went at once
-            assert await deliverer.process_due(10) == 4
-            assert [r.path for r in rx.requests] == ["/kept", "/kept"]
+            # the number, its link and its status, to each endpoint left; the deleted one's
+            # deliveries went at once
+            assert await deliverer.process_due(10) == 6
+            assert [r.path for r in rx.requests] == ["/kept"] * 3
             rows = {r["url"]: r for r in await deliveries(cw)}
             assert rows[urls["kept"]]["delivered_at"] is not None
             for name in ("deleted", "racing"):
