@@ -5,8 +5,9 @@ A tenant is an org in one mode (test apart from live). One claim, in one stateme
 
 * counts the deliveries in flight (leased, lease not expired) per target (``target_key``: an
   endpoint, or a ``status_url`` host of one org and mode) and per tenant, across every worker;
-* takes the tenants with due rows, the longest-waiting first, and from each at most a bounded
-  slice of its oldest due rows whose target is under ``webhook_endpoint_concurrency``;
+* takes the tenants with due rows that may go now (target and tenant under their caps), the
+  longest-waiting first, and from each at most a bounded slice of its oldest due rows whose
+  target is under ``webhook_endpoint_concurrency``;
 * ranks each row within its target and its tenant, counting what is already in flight, and
   keeps only those under both caps (``webhook_tenant_concurrency``);
 * orders them round-robin (every tenant's first row, then every tenant's second...) up to the
@@ -43,9 +44,15 @@ in_flight AS MATERIALIZED (
 full_targets AS (
     SELECT target_key FROM in_flight GROUP BY target_key HAVING count(*) >= :target_cap
 ),
+full_tenants AS (
+    SELECT org_id, mode FROM in_flight GROUP BY org_id, mode HAVING count(*) >= :tenant_cap
+),
+-- only tenants with a row that may go now: blocked ones must not take the places
 tenants AS (
     SELECT org_id, mode FROM webhook_deliveries
     WHERE next_attempt_at <= (SELECT t FROM checked_at)
+      AND target_key NOT IN (SELECT target_key FROM full_targets)
+      AND (org_id, mode) NOT IN (SELECT org_id, mode FROM full_tenants)
     GROUP BY org_id, mode
     ORDER BY min(next_attempt_at)
     LIMIT :tenants

@@ -216,3 +216,37 @@ async def test_a_hanging_tenant_does_not_delay_another(database: str) -> None:
 
 async def _true(condition: bool) -> bool:
     return condition
+
+
+async def add_deliveries(
+    cw: CommittedWorld, org_id: Any, count: int, *, in_flight: bool = False, target: str = "/t"
+) -> None:
+    """``count`` deliveries of one org to a status_url host, due now or leased elsewhere."""
+    due = "now() + interval '1 minute'" if in_flight else "now() - interval '1 minute'"
+    await execute(
+        cw,
+        "INSERT INTO webhook_deliveries (id, org_id, mode, url, event_type, payload,"
+        f" next_attempt_at, lease_owner) SELECT gen_random_uuid(), :org, 'test', :url, 't',"
+        f" '{{}}'::jsonb, {due}, :owner FROM generate_series(1, :count)",
+        org=org_id,
+        url=f"http://127.0.0.1:9{target}",
+        count=count,
+        owner="elsewhere" if in_flight else None,
+    )
+
+
+async def test_a_claim_skips_blocked_tenants_and_caps_each_target(database: str) -> None:
+    async with setup(database, test_settings(webhook_endpoint_concurrency=4)) as (cw, job):
+        blocked = [await World.create(cw.api, cw.sessions) for _ in range(6)]
+        for org in blocked:  # the longest-waiting tenants, each target already full
+            await add_deliveries(cw, org.org_id, 4, in_flight=True)
+            await add_deliveries(cw, org.org_id, 20)
+        flood = await World.create(cw.api, cw.sessions)
+        await add_deliveries(cw, flood.org_id, 30)  # one target, nothing in flight yet
+        healthy = cw.world
+        await add_deliveries(cw, healthy.org_id, 1, target="/other")
+        claimed = await job.claim(6)
+        by_org = {
+            org: sum(1 for d in claimed if d.org_id == org) for org in {d.org_id for d in claimed}
+        }
+        assert by_org == {flood.org_id: 4, healthy.org_id: 1}
