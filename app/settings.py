@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     # deliveries in flight at once, across workers: per target (an endpoint, or the host of
     # numbers' status_url per org and mode) and per tenant (org and mode)
     webhook_endpoint_concurrency: int = Field(default=4, ge=1)
+    # attempts in flight per worker process: mostly waiting on sockets, so more than other jobs
+    webhook_worker_concurrency: int = Field(default=64, ge=1)
     webhook_tenant_concurrency: int = Field(default=8, ge=1)
     # an endpoint whose every delivery failed for this long is disabled
     webhook_disable_after_days: float = Field(default=3.0, gt=0)

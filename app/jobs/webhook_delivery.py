@@ -143,7 +143,7 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
         settings = context.settings
         super().__init__(
             context.sessions,
-            concurrency=settings.worker_concurrency,
+            concurrency=settings.webhook_worker_concurrency,
             batch_size=settings.worker_batch_size,
             # longer than any attempt (DNS check + request), so a live attempt keeps its row
             lease_s=lease_s or max(settings.worker_lease_s, 3 * settings.webhook_timeout_s),

@@ -162,7 +162,7 @@ async def test_a_patched_url_applies_to_pending_deliveries(database: str) -> Non
 
 HANGING_ENV = {
     "NUMLINK_WEBHOOK_TIMEOUT_S": "1",
-    "NUMLINK_WORKER_CONCURRENCY": "8",
+    "NUMLINK_WEBHOOK_WORKER_CONCURRENCY": "8",
     "NUMLINK_WORKER_IDLE_SLEEP_S": "0.05",
     "NUMLINK_WEBHOOK_ENDPOINT_CONCURRENCY": "4",
 }
