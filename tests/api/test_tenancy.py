@@ -9,7 +9,15 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db.models import Brand, BulkTask, Campaign, Event, PhoneNumber, WebhookEndpoint
+from app.db.models import (
+    Brand,
+    BulkTask,
+    Campaign,
+    Event,
+    PhoneNumber,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from app.kit.ids import new_id
 from tests.support.api import Api, World, data, error_code
 
@@ -39,7 +47,11 @@ async def owner_objects(world: World) -> dict[str, Any]:
         await world.api.post("/v1/audits", world.test_key, {"campaign_id": campaign["id"]}), 202
     )
     [event, *_] = data(await world.api.get("/v1/events", world.test_key))  # the newest
+    await world.number()  # an event the endpoint receives
+    deliveries = f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"
+    [delivery, *_] = data(await world.api.get(deliveries, world.test_key))
     return {
+        "webhook_delivery": delivery,
         "event": event,
         "brand": brand,
         "campaign": campaign,
@@ -175,6 +187,17 @@ def single_object_calls(api: Api) -> dict[tuple[str, str], Call]:
         ),
         ("POST", w + "/rotate-secret"): lambda k, o: api.post(
             f"/v1/webhook-endpoints/{o['webhook_endpoint']['id']}/rotate-secret", k
+        ),
+        ("PATCH", w): lambda k, o: api.patch(
+            f"/v1/webhook-endpoints/{o['webhook_endpoint']['id']}", k, {"description": "x"}
+        ),
+        ("GET", w + "/deliveries"): lambda k, o: api.get(
+            f"/v1/webhook-endpoints/{o['webhook_endpoint']['id']}/deliveries", k
+        ),
+        ("POST", w + "/deliveries/{delivery_id}/retry"): lambda k, o: api.post(
+            f"/v1/webhook-endpoints/{o['webhook_endpoint']['id']}/deliveries/"
+            f"{o['webhook_delivery']['id']}/retry",
+            k,
         ),
     }
 
@@ -334,9 +357,20 @@ async def test_test_key_sees_no_live_objects(
             resource_id=brand.id,
             data={},
         )
-        session.add_all([task, audit, event])
+        delivery = WebhookDelivery(
+            id=new_id(),
+            org_id=world.org_id,
+            mode="live",
+            endpoint_id=endpoint.id,
+            url=endpoint.url,
+            event_type=event.type,
+            event_id=event.id,
+            payload={},
+        )
+        session.add_all([task, audit, event, delivery])
         await session.flush()
         owner = {
+            "webhook_delivery": {"id": str(delivery.id)},
             "event": {"id": str(event.id)},
             "audit": {"id": str(audit.id)},
             "brand": {"id": str(brand.id)},
