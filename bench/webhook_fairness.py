@@ -93,7 +93,9 @@ async def run_once(server_url: str | None, backlog_size: int, attaches: int) -> 
                 numbers = [await y.number(us_number()) for _ in range(attaches)]
                 worker = start_worker(cw.url, {"NUMLINK_SANDBOX_DELAY_S": "0.5"})
                 try:
-                    await wait_for_first(hanging)  # X's backlog is being worked on
+                    if backlog_size:
+                        await wait_for_first(hanging)  # X's backlog is being worked on
+                    await delivered(cw, y, healthy, 0.0)  # Y's set-up (numbers created)
                     started = time.time()
                     for number in numbers:  # one attach every 0.25 s
                         data(await y.attach(number["id"], campaign["id"]))
