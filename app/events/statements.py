@@ -95,11 +95,12 @@ def line_option_data(previous_status: str) -> str:
         {TIMESTAMP.format("s.carrier_line_option_propagated_at")})"""
 
 
-def campaign_change_data(previous_campaign_id: str) -> str:
+def campaign_change_data(previous_campaign_id: str, previous_status: str) -> str:
     return f"""jsonb_build_object(
         'id', s.id, 'number', s.number, 'campaign_id', s.campaign_id,
         'previous_campaign_id', {previous_campaign_id},
-        'carrier_line_option_status', s.carrier_line_option_status)"""
+        'carrier_line_option_status', s.carrier_line_option_status,
+        'previous_status', {previous_status})"""
 
 
 def line_option_updated(previous_status: str) -> Emit:
@@ -107,15 +108,21 @@ def line_option_updated(previous_status: str) -> Emit:
 
 
 def link_events(previous_campaign_id: str, previous_status: str) -> tuple[Emit, Emit]:
-    """A link change: the campaign when it changed, and the line option whenever anything the
-    user sees of it changed (a move while pending included)."""
+    """A link change is one event: the campaign changed (a move while pending included; its
+    status, now pending or settled at once, is in the data), or, when the campaign is the same
+    (a retry after a failure), the line option's status changed."""
+    moved = f"s.campaign_id IS DISTINCT FROM {previous_campaign_id}"
     return (
         Emit(
             EventType.PHONE_NUMBER_CAMPAIGN_CHANGED,
-            campaign_change_data(previous_campaign_id),
-            f"s.campaign_id IS DISTINCT FROM {previous_campaign_id}",
+            campaign_change_data(previous_campaign_id, previous_status),
+            moved,
         ),
-        line_option_updated(previous_status),
+        Emit(
+            EventType.PHONE_NUMBER_LINE_OPTION_UPDATED,
+            line_option_data(previous_status),
+            f"NOT ({moved})",
+        ),
     )
 
 

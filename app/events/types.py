@@ -27,5 +27,7 @@ RESOURCE_OF: dict[EventType, ResourceType] = {
     t: ResourceType(t.value.split(".")[0]) for t in EventType
 }
 
-# Also delivered to the number's own status_url, as before endpoints existed.
-STATUS_URL_TYPES = frozenset({EventType.PHONE_NUMBER_LINE_OPTION_UPDATED})
+# Also delivered to the number's own status_url: its link and status changes.
+STATUS_URL_TYPES = frozenset(
+    {EventType.PHONE_NUMBER_CAMPAIGN_CHANGED, EventType.PHONE_NUMBER_LINE_OPTION_UPDATED}
+)

@@ -22,13 +22,16 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# A ULID's layout (48-bit milliseconds, then random bits), like app.kit.ids.new_id, so ids made
-# by set-based statements sort by time as the API's ids do. Plain SQL, so it is inlined.
+# Ids made by set-based statements: 48-bit milliseconds first, like the API's ULIDs
+# (app.kit.ids.new_id), so they sort by time; then a sequence number, so ids made in one
+# statement (a change's two events) or in one millisecond keep the order they were made in;
+# then random bits. Plain SQL, so it is inlined.
 TIME_ORDERED_UUID = """
-CREATE FUNCTION time_ordered_uuid() RETURNS uuid LANGUAGE sql VOLATILE PARALLEL SAFE AS $$
+CREATE FUNCTION time_ordered_uuid() RETURNS uuid LANGUAGE sql VOLATILE AS $$
     SELECT encode(
         substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
-        || substring(uuid_send(gen_random_uuid()) FROM 7),
+        || substring(int8send(nextval('time_ordered_uuid_seq')) FROM 3)
+        || substring(uuid_send(gen_random_uuid()) FROM 13),
         'hex')::uuid
 $$
 """
@@ -79,6 +82,7 @@ OLD_TRIGGER = (
 def upgrade() -> None:
     op.execute("DROP TRIGGER phone_numbers_status_webhooks ON phone_numbers")
     op.execute("DROP FUNCTION enqueue_status_webhooks()")
+    op.execute("CREATE SEQUENCE time_ordered_uuid_seq CACHE 100")
     op.execute(TIME_ORDERED_UUID)
     # No foreign key to orgs: a bulk statement writes 100,000 events, and a per-row check
     # would cost more than the insert. The org_id comes from the changed row itself.
@@ -144,5 +148,6 @@ def downgrade() -> None:
     op.drop_index("ix_events_org_id_mode_resource_id_id", table_name="events")
     op.drop_table("events")
     op.execute("DROP FUNCTION time_ordered_uuid()")
+    op.execute("DROP SEQUENCE time_ordered_uuid_seq")
     op.execute(OLD_ENQUEUE_FUNCTION)
     op.execute(OLD_TRIGGER)
