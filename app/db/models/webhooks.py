@@ -21,11 +21,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db.models.base import TS, Base, Mode, Timestamps, enum_values
 from app.kit.ids import new_id
 
+# As PostgreSQL prints migration 0010's expression, so that models and migrations compare equal.
 TARGET_KEY = (
-    "CASE WHEN endpoint_id IS NOT NULL THEN endpoint_id::text"
-    " ELSE 'status_url:' || org_id::text || ':' || mode || ':'"
-    " || coalesce(lower(substring(url FROM '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/?#]*)')),"
-    " '') END"
+    "CASE WHEN (endpoint_id IS NOT NULL) THEN (endpoint_id)::text"
+    " ELSE ((((('status_url:'::text || (org_id)::text) || ':'::text) || (mode)::text)"
+    " || ':'::text) || COALESCE(lower(\"substring\"(url,"
+    " '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/?#]*)'::text)), ''::text)) END"
 )
 
 
