@@ -12,10 +12,11 @@ from providers.descriptor import (
     Capability,
     HttpProviderSettings,
     InboundWebhook,
+    NonceRegistry,
     ProviderDescriptor,
     WebhookHandler,
 )
-from providers.events import ProviderEvent
+from providers.events import ProviderEvent, WebhookSignatureError
 from providers.plivo.adapter import DEFAULT_BASE_URL, PlivoProvider
 from providers.plivo.registration_mapping import (
     UPDATABLE_BRAND_FIELDS,
@@ -23,6 +24,7 @@ from providers.plivo.registration_mapping import (
 )
 from providers.plivo.signature import (
     parse_plivo_event,
+    v2_nonce,
     verify_plivo_request,
     verify_plivo_signature,
 )
@@ -84,6 +86,12 @@ def verify(hook: InboundWebhook, credentials: Mapping[str, str]) -> None:
     verify_plivo_request("POST", hook.url, hook.headers, hook.body, credentials["auth_token"])
 
 
+async def refuse_replay(hook: InboundWebhook, nonces: NonceRegistry) -> None:
+    nonce = v2_nonce(hook.headers)
+    if nonce is not None and not await nonces.first_use(f"plivo-v2:{nonce}"):
+        raise WebhookSignatureError("plivo: V2 nonce already used (a replayed request)")
+
+
 def parse(hook: InboundWebhook) -> list[ProviderEvent]:
     return parse_plivo_event(hook.body, hook.headers.get("content-type", ""))
 
@@ -107,7 +115,7 @@ DESCRIPTOR = ProviderDescriptor(
     ),
     credentials_model=PlivoCredentials,
     credentials_hint=hint,
-    webhooks=WebhookHandler(verify=verify, parse=parse),
+    webhooks=WebhookHandler(verify=verify, parse=parse, refuse_replay=refuse_replay),
     updatable_brand_fields=UPDATABLE_BRAND_FIELDS,
     updatable_campaign_fields=UPDATABLE_CAMPAIGN_FIELDS,
 )
@@ -118,6 +126,7 @@ __all__ = [
     "PlivoProvider",
     "PlivoSettings",
     "parse_plivo_event",
+    "v2_nonce",
     "verify_plivo_request",
     "verify_plivo_signature",
 ]

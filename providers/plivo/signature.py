@@ -12,6 +12,9 @@ the callback URL without its query, then:
 A parameter with several values contributes each value, values sorted. The header may carry
 several comma-separated signatures (one per auth token of the account); one match suffices.
 V2 (``X-Plivo-Signature-V2``) signs the URL without its query followed directly by the nonce.
+V2 signs no time and not the body, so a captured V2 request verifies forever: the gateway
+remembers each V2 nonce and refuses it the second time (``refuse_v2_replay``). When both
+headers are present V3 is checked and V2 ignored.
 """
 
 import base64
@@ -81,6 +84,13 @@ def verify_plivo_request(
         )
     else:
         raise WebhookSignatureError("plivo: request carries no signature")
+
+
+def v2_nonce(headers: Mapping[str, str]) -> str | None:
+    """The V2 nonce a request was verified by, or None if V3 verified it (or none was sent)."""
+    if headers.get(V3_HEADER) or not headers.get(V2_HEADER):
+        return None
+    return headers.get(V2_NONCE_HEADER) or None
 
 
 def signed_url_v3(method: str, url: str, params: Params | bytes | None = None) -> str:
