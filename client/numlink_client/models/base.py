@@ -1,0 +1,58 @@
+"""What every model shares: the configuration of objects the API returns (new fields the
+gateway adds later are kept, not refused) and of request bodies (unknown fields refused before
+anything is sent), and the page of a list."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+
+@dataclass(frozen=True)
+class ResponseInfo:
+    """About the HTTP answer an object came in."""
+
+    status_code: int
+    request_id: str | None
+    idempotent_replayed: bool  # the gateway replayed the answer stored for this Idempotency-Key
+
+
+class ApiObject(BaseModel):
+    """An object as the API returns it."""
+
+    model_config = ConfigDict(extra="allow")
+    _response: ResponseInfo | None = PrivateAttr(default=None)
+
+    @property
+    def response_info(self) -> ResponseInfo | None:
+        """The HTTP answer this object came in (None for objects nested in another)."""
+        return self._response
+
+
+class RequestBody(BaseModel):
+    """A request body: checked here (types, unknown fields), then by the gateway."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def to_json(self) -> dict[str, Any]:
+        # fields left out stay out: in a PATCH, absent means "unchanged" and null means "clear"
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class ListMeta(ApiObject):
+    total: int
+    limit: int
+    next_cursor: str | None = None
+    last_event_at: datetime | None = None  # the org's newest event
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a cursor list."""
+
+    data: list[T]
+    meta: ListMeta
