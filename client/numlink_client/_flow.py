@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
+from pydantic import ValidationError
 
 from numlink_client.errors import (
     APIConnectionError,
@@ -152,7 +153,14 @@ def _read(
             response.headers.get("x-request-id"),
             response.headers.get("idempotent-replayed") == "true",
         )
-        return parse(envelope, info)
+        try:
+            return parse(envelope, info)
+        except (ValidationError, KeyError, TypeError) as mismatch:
+            return UnexpectedResponseError(
+                f"HTTP {response.status_code}: the answer does not match this client's models "
+                f"({mismatch})",
+                response.status_code,
+            )
     error = envelope.get("error")
     retry_after = _retry_after_s(response.headers)
     return api_error(response.status_code, error if isinstance(error, dict) else {}, retry_after)
