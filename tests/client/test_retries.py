@@ -125,7 +125,7 @@ async def test_rate_limited_calls_wait_for_retry_after(limited: AsyncNumlink) ->
     async def status(response: httpx.Response) -> None:
         seen.append(response.status_code)
 
-    limited._runner.http.event_hooks["response"].append(status)  # type: ignore[union-attr]
+    limited._runner.http.event_hooks["response"].append(status)
     for _ in range(8):
         assert (await limited.brands.list().first_page()).data == []
     assert seen.count(429) >= 1 and seen.count(200) == 8
