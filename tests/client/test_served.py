@@ -2,10 +2,12 @@
 propagating on its own): the waiting helpers wait for real, webhooks arrive signed and verify,
 and the sync client's timeouts and connection errors meet real sockets."""
 
+import re
 import socket
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -134,3 +136,20 @@ def test_timeouts_and_refused_connections(silent_port: int) -> None:
         pytest.raises(errors.APIConnectionError, match="cannot reach"),
     ):
         gone.brands.get("x")
+
+
+def test_the_documented_examples_run(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/client.md's Python blocks, in order, in one namespace, as a reader would run them
+    (the key and address from the environment)."""
+    monkeypatch.setenv("NUMLINK_API_KEY", gateway.other.test_key)
+    monkeypatch.setenv("NUMLINK_URL", gateway.base_url)
+    text = (Path(__file__).parents[2] / "docs" / "client.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    assert len(blocks) == 4
+    namespace: dict[str, object] = {"__name__": "docs"}
+    for block in blocks:
+        exec(compile(block, "docs/client.md", "exec"), namespace)
+    client = namespace["client"]
+    assert isinstance(client, Numlink)
+    settled = [n.carrier_line_option_status for n in client.phone_numbers.list()]
+    assert settled.count("propagated") == 6  # 1 + 3 in the sync quick start, 2 in the async one

@@ -21,7 +21,7 @@ class ResponseInfo:
 class ApiObject(BaseModel):
     """An object as the API returns it."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     _response: ResponseInfo | None = PrivateAttr(default=None)
 
     @property
@@ -33,7 +33,7 @@ class ApiObject(BaseModel):
 class RequestBody(BaseModel):
     """A request body: checked here (types, unknown fields), then by the gateway."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     def to_json(self) -> dict[str, Any]:
         # fields left out stay out: in a PATCH, absent means "unchanged" and null means "clear"

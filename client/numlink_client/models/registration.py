@@ -3,13 +3,15 @@
 from datetime import datetime
 from typing import TypedDict
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from numlink_client.models.base import ApiObject, RequestBody
 
 
 class _BrandDetails(BaseModel):
     """Who the brand is: on the brand, and in its registration."""
+
+    model_config = ConfigDict(defer_build=True)
 
     company_name: str | None = None
     ein: str | None = None
@@ -45,6 +47,8 @@ class Brand(ApiObject, _BrandDetails):
 
 class _CampaignContent(BaseModel):
     """What a registration says about the messages (also on the campaign)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     description: str | None = None
     message_flow: str | None = None
