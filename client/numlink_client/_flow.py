@@ -7,8 +7,6 @@ async client and ``time.sleep`` or ``asyncio.sleep``. So retries, the idempotenc
 envelopes, paging and waiting exist once, and the two clients differ only in how they wait.
 """
 
-import email.utils
-import random
 import time
 import uuid
 from collections.abc import Callable, Generator, Mapping
@@ -65,6 +63,8 @@ class Options:
     retry_after_cap_s: float = 60.0
 
     def backoff(self, attempt: int) -> float:
+        import random  # imported when first needed: importing the client stays cheap
+
         delay: float = min(self.backoff_cap_s, self.backoff_s * 2.0**attempt)
         return delay * random.uniform(0.5, 1.0)
 
@@ -173,8 +173,13 @@ def _retry_after_s(headers: httpx.Headers) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        return None if when is None else max(0.0, when.timestamp() - time.time())
+        import email.utils  # an HTTP date instead of seconds: rare
+
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - time.time())
 
 
 def one(model: type[M]) -> Callable[[dict[str, Any], ResponseInfo], M]:

@@ -3,7 +3,6 @@
 the ``endpoint`` and ``paginated`` descriptors make each of its methods return a value on the
 sync client and a coroutine (or an async iterator) on the async one, with the same types."""
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator
 from dataclasses import dataclass
@@ -97,6 +96,8 @@ class AsyncRunner:
 
     async def _perform(self, step: Step) -> Reply:
         if not isinstance(step, Send):
+            import asyncio  # here: asyncio costs a sync client's import for nothing
+
             await asyncio.sleep(step.seconds)
             return None
         try:

@@ -153,3 +153,16 @@ def test_the_documented_examples_run(gateway: Gateway, monkeypatch: pytest.Monke
     assert isinstance(client, Numlink)
     settled = [n.carrier_line_option_status for n in client.phone_numbers.list()]
     assert settled.count("propagated") == 6  # 1 + 3 in the sync quick start, 2 in the async one
+
+
+def test_the_readme_walkthrough_runs(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NUMLINK_API_KEY", gateway.world.test_key)
+    monkeypatch.setenv("NUMLINK_URL", gateway.base_url)
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    (walkthrough,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "()" in b]
+    assert len(walkthrough.splitlines()) <= 14
+    exec(compile(walkthrough, "README.md", "exec"), {"__name__": "readme"})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "propagated" and printed[1].startswith("409 CAMPAIGN_NOT_ACTIVE ")
