@@ -31,17 +31,19 @@ class SigningSecret(ApiObject):
 
 
 class Delivery(ApiObject):
-    """One event's delivery to one endpoint."""
+    """One event's delivery to one endpoint: attempts so far, the last answer, the next
+    attempt."""
 
     id: str
     event_id: str | None = None
-    status: str | None = None
-    attempts: int = 0
+    event_type: str
+    status: str
+    attempts: int
     last_status_code: int | None = None
     last_error: str | None = None
     next_attempt_at: datetime | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    delivered_at: datetime | None = None
+    created_at: datetime
 
 
 class EventResource(ApiObject):
@@ -88,16 +90,18 @@ class EndpointUpdate(RequestBody):
     url: str | None = None
     description: str | None = None
     enabled_events: list[str] | None = None
-    enabled: bool | None = None
+    disabled: bool | None = None
 
 
 class EndpointUpdateFields(TypedDict, total=False):
-    """The keyword arguments of ``webhook_endpoints.update``: only those given are sent."""
+    """The keyword arguments of ``webhook_endpoints.update``: only those given are sent;
+    ``disabled=False`` re-enables a disabled endpoint, ``enabled_events=None`` subscribes it
+    to every event."""
 
     url: str
     description: str | None
     enabled_events: list[str] | None
-    enabled: bool
+    disabled: bool
 
 
 class SecretRotate(RequestBody):

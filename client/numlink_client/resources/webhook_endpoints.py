@@ -62,7 +62,7 @@ class WebhookEndpoints(Resource[Mode]):
         idempotency_key: str | None = None,
         **fields: Unpack[EndpointUpdateFields],
     ) -> Call[WebhookEndpoint]:
-        """Changes the fields given; ``enabled=True`` re-enables a disabled endpoint."""
+        """Changes the fields given; ``disabled=False`` re-enables a disabled endpoint."""
         return UPDATE.call(endpoint_id, body=EndpointUpdate(**fields), key=idempotency_key)
 
     @endpoint
