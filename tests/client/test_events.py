@@ -33,7 +33,7 @@ async def test_events_feed(
     assert {(e.resource.type, e.resource.id) for e in events} == {("phone_number", number.id)}
     page = await nl.events.list(limit=1).first_page()
     assert page.meta.last_event_at is not None and page.meta.next_cursor is not None
-    assert (await nl.events.get(events[0].id)) == events[0]
+    assert (await nl.events.get(events[0].id)) == events[0]  # equal, though read anew
     later = [e async for e in nl.events.list(created_after=events[0].created_at.isoformat())]
     assert events[0].id not in [e.id for e in later]
 

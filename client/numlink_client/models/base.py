@@ -29,6 +29,18 @@ class ApiObject(BaseModel):
         """The HTTP answer this object came in (None for objects nested in another)."""
         return self._response
 
+    def __eq__(self, other: object) -> bool:
+        # the same object read twice is equal: the answers it came in do not count
+        if not isinstance(other, ApiObject):
+            return NotImplemented
+        return (
+            type(self) is type(other)
+            and self.__dict__ == other.__dict__
+            and self.__pydantic_extra__ == other.__pydantic_extra__
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like every pydantic model
+
 
 class RequestBody(BaseModel):
     """A request body: checked here (types, unknown fields), then by the gateway."""
