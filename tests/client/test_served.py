@@ -162,7 +162,7 @@ def test_the_readme_walkthrough_runs(
     monkeypatch.setenv("NUMLINK_URL", gateway.base_url)
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     (walkthrough,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "()" in b]
-    assert len(walkthrough.splitlines()) <= 14
+    assert len(walkthrough.splitlines()) <= 15
     exec(compile(walkthrough, "README.md", "exec"), {"__name__": "readme"})
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "propagated" and printed[1].startswith("409 CAMPAIGN_NOT_ACTIVE ")
+    assert printed[0] == "propagated" and printed[1].startswith("404 NOT_FOUND ")
