@@ -19,8 +19,10 @@ from app.brands.verification_endpoints import router as brand_verification_route
 from app.bulk.endpoints import router as bulk_router
 from app.campaigns.endpoints import router as campaigns_router
 from app.db.engine import SessionMaker, create_engine, create_sessionmaker
+from app.events.endpoints import router as events_router
 from app.inventory.endpoints import router as inventory_router
 from app.keys.service import KeyAuthenticator
+from app.kit.heap import freeze_startup_heap
 from app.kit.secrets import SecretBox
 from app.numbers.endpoints import link_router as number_links_router
 from app.numbers.endpoints import router as numbers_router
@@ -62,6 +64,7 @@ def create_app(
         else:
             app.state.engine = engine
         wire_state(app, settings, catalog)
+        freeze_startup_heap()  # lifespans run only in serving processes
         try:
             yield
         finally:
@@ -104,6 +107,7 @@ def create_app(
         test_inventory_router,
         audits_router,
         webhooks_router,
+        events_router,
     ):
         # A flat route table (routes carry their prefix): the 405 handler's Allow header and
         # route inventories read it directly.

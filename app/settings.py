@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     key_cache_ttl_s: float = Field(default=5.0, ge=0)
     idempotency_ttl_h: float = Field(default=24.0, ge=24)
     idempotency_stale_s: float = Field(default=60.0, gt=0)
+    # events, finished webhook deliveries and applied provider events are kept this long
+    retention_days: float = Field(default=30.0, gt=0)
+    retention_batch_size: int = Field(default=5000, ge=1)  # rows per purge transaction
 
     worker_batch_size: int = Field(default=200, ge=1)
     worker_concurrency: int = Field(default=32, ge=1)
@@ -63,8 +66,18 @@ class Settings(BaseSettings):
     provider_burst: float = Field(default=5.0, ge=1)
     # Public base URL of this gateway, for the webhook URLs given to providers
     public_url: str = "http://127.0.0.1:8000"
-    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    # a whole attempt (connect, send, status line): short, so a hanging receiver holds a
+    # delivery slot briefly
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
     webhook_max_attempts: int = Field(default=12, ge=1)
+    # deliveries in flight at once, across workers: per target (an endpoint, or the host of
+    # numbers' status_url per org and mode) and per tenant (org and mode)
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1)
+    # attempts in flight per worker process: mostly waiting on sockets, so more than other jobs
+    webhook_worker_concurrency: int = Field(default=64, ge=1)
+    webhook_tenant_concurrency: int = Field(default=8, ge=1)
+    # an endpoint whose every delivery failed for this long is disabled
+    webhook_disable_after_days: float = Field(default=3.0, gt=0)
     # Refuse webhook targets on private or loopback addresses (live mode only)
     webhook_block_private: bool = True
 

@@ -6,7 +6,7 @@ capabilities. A provider that runs inside the gateway (the sandbox) keeps its ow
 ``LinkLedger``, which the gateway implements on its database.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -216,12 +216,24 @@ class InboundWebhook:
     body: bytes
 
 
+class NonceRegistry(Protocol):
+    """The one-time values of verified requests, kept by the app (for as long as it keeps
+    applied provider events), so a signature without a timestamp cannot be replayed."""
+
+    async def first_use(self, nonce: str) -> bool:
+        """Records ``nonce``; False if it was recorded before (a replay)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class WebhookHandler:
     # raises events.WebhookSignatureError unless the request is provably the provider's
     verify: Callable[[InboundWebhook, Mapping[str, str]], None]
     # the events in the request; ValueError for a body that is not the provider's event
     parse: Callable[[InboundWebhook], list[ProviderEvent]]
+    # after ``verify``: raises events.WebhookSignatureError if the request was seen before
+    # (for signatures that carry no time, so only a remembered nonce stops a replay)
+    refuse_replay: Callable[[InboundWebhook, NonceRegistry], Awaitable[None]] | None = None
 
 
 def no_hint(credentials: Mapping[str, str]) -> str:

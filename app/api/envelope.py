@@ -2,6 +2,7 @@
 ``{"success": false, "error"}``."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -27,6 +28,8 @@ class ListMeta(BaseModel):
     total: int
     limit: int
     next_cursor: str | None
+    # the newest event of the org and mode (AgentMessage style), set by app.api.pagination.ok_list
+    last_event_at: datetime | None = None
 
 
 class Envelope(BaseModel, Generic[T]):
@@ -63,10 +66,6 @@ def ok_row(schema: type[BaseModel], row: Mapping[str, Any]) -> JSONBody:
     """A row already shaped by SQL: picks the schema's fields, skipping model validation
     (the hot attach path; orjson renders UUIDs and datetimes as pydantic would)."""
     return JSONBody({"success": True, "data": {name: row[name] for name in schema.model_fields}})
-
-
-def ok_list(items: list[BaseModel], meta: ListMeta) -> JSONBody:
-    return JSONBody({"success": True, "data": [dump(i) for i in items], "meta": dump(meta)}, 200)
 
 
 def error_response(

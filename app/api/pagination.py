@@ -5,10 +5,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Query
+from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.envelope import ListMeta
+from app.api.envelope import JSONBody, ListMeta, dump
+from app.db.models import Event
+from app.db.tenancy import Tenant
 from app.kit.cursor import CURSOR_PATTERN, decode_id_cursor, decode_seq_cursor, encode_cursor
 
 
@@ -62,3 +65,23 @@ def seq_page(rows: list[dict[str, Any]], limit: int, total: int) -> tuple[list[A
     """A page of rows ordered by ``seq`` (items, findings), read with ``limit + 1``."""
     next_cursor = encode_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
     return rows[:limit], ListMeta(total=total, limit=limit, next_cursor=next_cursor)
+
+
+def unpaged(items: list[Any]) -> ListMeta:
+    """The meta of a short list given whole (no cursor)."""
+    return ListMeta(total=len(items), limit=len(items), next_cursor=None)
+
+
+async def ok_list(
+    session: AsyncSession, tenant: Tenant, items: list[BaseModel], meta: ListMeta
+) -> JSONBody:
+    """Every list response: its items, and in ``meta.last_event_at`` the org's newest event in
+    this mode (one index probe: ids are time-ordered)."""
+    newest = (
+        select(Event.created_at)
+        .where(Event.org_id == tenant.org_id, Event.mode == tenant.mode)
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+    meta = meta.model_copy(update={"last_event_at": await session.scalar(newest)})
+    return JSONBody({"success": True, "data": [dump(i) for i in items], "meta": dump(meta)}, 200)

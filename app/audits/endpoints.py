@@ -7,9 +7,9 @@ from starlette.responses import Response
 
 from app.api.auth import AuthContext, authorize
 from app.api.body import body_doc, json_body
-from app.api.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.api.envelope import Envelope, ListEnvelope, ok
 from app.api.openapi import errors_doc
-from app.api.pagination import SeqPageParams, seq_page, seq_page_params
+from app.api.pagination import SeqPageParams, ok_list, seq_page, seq_page_params
 from app.api.routing import UnitOfWorkRoute, request_session
 from app.audits import service
 from app.audits.repository import AuditRepository
@@ -71,4 +71,4 @@ async def list_findings(
     audit = AuditRepository(session, auth.tenant, task.id)
     rows: list[dict[str, Any]] = await audit.findings(kind, page.after_seq, page.limit + 1)
     found, meta = seq_page(rows, page.limit, await audit.total(kind))
-    return ok_list([FindingOut.model_validate(r) for r in found], meta)
+    return await ok_list(session, auth.tenant, [FindingOut.model_validate(r) for r in found], meta)

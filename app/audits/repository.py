@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.bulk.repository import ANALYZE_LISTINGS
 from app.db.raw import run_raw
 from app.db.tenancy import Tenant
+from app.events.statements import emit, line_option_updated
 from app.kit.sql import psycopg_params
 
 CAMPAIGN, PROFILE = "campaign", "profile"
@@ -97,7 +98,7 @@ RETURNING 1
 _REQUEUE = """
     carrier_line_option_status = 'pending', carrier_line_option_error = NULL,
     carrier_line_option_propagated_at = NULL, next_attempt_at = clock_timestamp(),
-    attempts = 0, updated_at = clock_timestamp()"""
+    attempts = 0, updated_at = clock_timestamp(), bulk_task_id = NULL"""
 
 _REPAIR = psycopg_params(
     f"""
@@ -110,13 +111,14 @@ WITH fixed AS (
         {_REQUEUE}
     FROM audit_findings f
     LEFT JOIN task_listings l ON l.task_id = f.task_id AND l.listing = '{CAMPAIGN}'
-         AND l.number = f.number AND l.campaign_ref = f.provider_campaign_id
+         AND l.number = f.number AND l.campaign_ref = f.provider_campaign_id,
+         phone_numbers o  -- the row as it was, for the event
     WHERE f.task_id = :task_id
       AND f.kind IN ('missing_at_provider', 'wrong_campaign', 'status_mismatch')
       AND n.id = f.phone_number_id AND {_N} AND n.lease_owner IS NULL
-      AND coalesce(n.carrier_line_option_status, '') <> 'pending'
-    RETURNING n.id
-)
+      AND coalesce(n.carrier_line_option_status, '') <> 'pending' AND o.id = n.id
+    RETURNING n.*, o.carrier_line_option_status AS previous_status
+), {emit("emitted", "fixed", [line_option_updated("s.previous_status")])}
 UPDATE audit_findings SET repaired = true
 WHERE task_id = :task_id AND phone_number_id IN (SELECT id FROM fixed)
 RETURNING 1

@@ -5,9 +5,9 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.api.body import body_doc, json_body
-from app.api.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.api.envelope import Envelope, ListEnvelope, ok
 from app.api.openapi import errors_doc
-from app.api.pagination import PageParams, page_params, paginate
+from app.api.pagination import PageParams, ok_list, page_params, paginate
 from app.api.routing import UnitOfWorkRoute
 from app.api.variants import json_body_variants, variants_doc
 from app.brands import service
@@ -70,7 +70,9 @@ async def list_brands(
 ) -> Response:
     repo = BrandRepository(scope.session, scope.tenant)
     rows, meta = await paginate(repo.session, repo.list_query(), Brand.id, page)
-    return ok_list([BrandOut.model_validate(r) for r in rows], meta)
+    return await ok_list(
+        scope.session, scope.tenant, [BrandOut.model_validate(r) for r in rows], meta
+    )
 
 
 @router.get(

@@ -1,5 +1,6 @@
 import uuid
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy import Select, func, literal_column, select, update
@@ -8,9 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Brand, Campaign
 from app.db.tenancy import TenantRepository
+from app.events.recorder import recording_updates, watched_columns
+from app.events.statements import BRAND_SUMMARY
 from app.kit.ids import new_id
 from app.registration.sync import Polling, brand_settled
 from providers.base import BrandInfo
+
+_WATCHED = watched_columns(Brand)  # a change of any is a brand.updated event
 
 
 def info_values(info: BrandInfo, polling: Polling) -> dict[str, Any]:
@@ -52,7 +57,13 @@ class BrandRepository(TenantRepository[Brand]):
                 "updated_at": func.now(),
             },
         ).returning(Brand.id, literal_column("xmax = 0"))
-        brand_id, created = (await self.session.execute(upsert)).one()
+        known = self.scoped(
+            select(Brand.id).where(
+                Brand.provider == provider, Brand.provider_brand_id == info.provider_brand_id
+            )
+        )
+        async with self._recording(list((await self.session.execute(known)).scalars())):
+            brand_id, created = (await self.session.execute(upsert)).one()
         return await self.fresh(brand_id), bool(created)
 
     async def insert_registered(
@@ -90,8 +101,13 @@ class BrandRepository(TenantRepository[Brand]):
         return await self.fresh(brand.id)
 
     async def set_values(self, brand_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+        """Every change of a brand goes through here or ``upsert``: each writes its event."""
         stmt = self.scoped(update(Brand).where(Brand.id == brand_id))
-        await self.session.execute(stmt.values(**values, updated_at=func.now()))
+        async with self._recording([brand_id]):
+            await self.session.execute(stmt.values(**values, updated_at=func.now()))
+
+    def _recording(self, ids: list[uuid.UUID]) -> AbstractAsyncContextManager[None]:
+        return recording_updates(self.session, self.tenant, Brand, ids, _WATCHED, BRAND_SUMMARY)
 
     async def fresh(self, brand_id: uuid.UUID) -> Brand:
         brand = await self.get(brand_id, fresh=True)

@@ -4,8 +4,9 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from app.api.body import body_doc, json_body
-from app.api.envelope import Envelope, ListEnvelope, ListMeta, ok, ok_list
+from app.api.envelope import Envelope, ListEnvelope, ok
 from app.api.openapi import errors_doc
+from app.api.pagination import ok_list, unpaged
 from app.api.routing import UnitOfWorkRoute
 from app.brands import verification
 from app.brands.endpoints import PROVIDER_ERRORS
@@ -143,7 +144,7 @@ async def list_vettings(
 ) -> Response:
     vettings = await verification.list_vettings(scope, parse_id(brand_id))
     items = [_vetting(v) for v in vettings]
-    return ok_list(list(items), ListMeta(total=len(items), limit=len(items), next_cursor=None))
+    return await ok_list(scope.session, scope.tenant, list(items), unpaged(items))
 
 
 @router.post(

@@ -5,9 +5,9 @@ from starlette.responses import Response
 
 from app.api.auth import AuthContext, authorize
 from app.api.body import body_doc, json_body
-from app.api.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.api.envelope import Envelope, ListEnvelope, ok
 from app.api.openapi import errors_doc
-from app.api.pagination import SeqPageParams, seq_page, seq_page_params
+from app.api.pagination import SeqPageParams, ok_list, seq_page, seq_page_params
 from app.api.routing import UnitOfWorkRoute, request_session
 from app.bulk import service
 from app.bulk.repository import BulkTaskRepository
@@ -110,4 +110,4 @@ async def list_bulk_task_items(
     rows = await repo.items(task, outcome=outcome, after_seq=page.after_seq, limit=page.limit + 1)
     total = task.total if outcome is None else await repo.count_outcome(task, outcome)
     items, meta = seq_page(rows, page.limit, total)
-    return ok_list([service.item_out(r) for r in items], meta)
+    return await ok_list(repo.session, auth.tenant, [service.item_out(r) for r in items], meta)

@@ -6,9 +6,9 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.api.body import body_doc, json_body
-from app.api.envelope import Envelope, ListEnvelope, ListMeta, ok, ok_list
+from app.api.envelope import Envelope, ListEnvelope, ok
 from app.api.openapi import errors_doc
-from app.api.pagination import PageParams, page_params, paginate
+from app.api.pagination import PageParams, ok_list, page_params, paginate, unpaged
 from app.api.routing import UnitOfWorkRoute
 from app.api.variants import json_body_variants, variants_doc
 from app.brands.endpoints import PROVIDER_ERRORS
@@ -80,7 +80,9 @@ async def list_campaigns(
     repo = CampaignRepository(scope.session, scope.tenant)
     stmt = repo.list_query(brand_id=brand_id, status=status.value if status else None)
     rows, meta = await paginate(repo.session, stmt, Campaign.id, page)
-    return ok_list([CampaignOut.model_validate(r) for r in rows], meta)
+    return await ok_list(
+        scope.session, scope.tenant, [CampaignOut.model_validate(r) for r in rows], meta
+    )
 
 
 @router.get(
@@ -160,7 +162,7 @@ async def campaign_carriers(
     campaign_id: str, scope: Scope = Depends(registration_scope("campaigns:read"))
 ) -> Response:
     found = await actions.carriers(scope, parse_id(campaign_id))
-    return ok_list(list(found), ListMeta(total=len(found), limit=len(found), next_cursor=None))
+    return await ok_list(scope.session, scope.tenant, list(found), unpaged(found))
 
 
 @router.post(

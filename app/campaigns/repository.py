@@ -1,5 +1,6 @@
 import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,10 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Campaign, PhoneNumber
 from app.db.tenancy import TenantRepository
+from app.events.recorder import recording_updates, watched_columns
+from app.events.statements import CAMPAIGN_SUMMARY
 from app.kit.ids import new_id
 from app.registration.sync import Polling, campaign_settled
 from providers.base import CampaignInfo
 from providers.registration import CarrierStatus
+
+_WATCHED = watched_columns(Campaign)  # a change of any is a campaign.updated event
 
 
 def info_values(info: CampaignInfo, polling: Polling) -> dict[str, Any]:
@@ -81,7 +86,14 @@ class CampaignRepository(TenantRepository[Campaign]):
                 "updated_at": func.now(),
             },
         ).returning(Campaign.id, literal_column("xmax = 0"))
-        campaign_id, created = (await self.session.execute(upsert)).one()
+        known = self.scoped(
+            select(Campaign.id).where(
+                Campaign.provider == provider,
+                Campaign.provider_campaign_id == info.provider_campaign_id,
+            )
+        )
+        async with self._recording(list((await self.session.execute(known)).scalars())):
+            campaign_id, created = (await self.session.execute(upsert)).one()
         return await self.fresh(campaign_id), bool(created)
 
     async def insert_registered(
@@ -121,8 +133,15 @@ class CampaignRepository(TenantRepository[Campaign]):
         return await self.fresh(campaign.id)
 
     async def set_values(self, campaign_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+        """Every change of a campaign goes through here or ``upsert``: each writes its event."""
         stmt = self.scoped(update(Campaign).where(Campaign.id == campaign_id))
-        await self.session.execute(stmt.values(**values, updated_at=func.now()))
+        async with self._recording([campaign_id]):
+            await self.session.execute(stmt.values(**values, updated_at=func.now()))
+
+    def _recording(self, ids: list[uuid.UUID]) -> AbstractAsyncContextManager[None]:
+        return recording_updates(
+            self.session, self.tenant, Campaign, ids, _WATCHED, CAMPAIGN_SUMMARY
+        )
 
     async def fresh(self, campaign_id: uuid.UUID) -> Campaign:
         campaign = await self.get(campaign_id, fresh=True)

@@ -171,6 +171,7 @@ def worker() -> None:
 
 async def _run_worker(settings: Settings, catalog: ProviderCatalog) -> None:
     from app.jobs.worker import run_worker
+    from app.kit.heap import freeze_startup_heap
 
     assert settings.database_url
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -178,6 +179,7 @@ async def _run_worker(settings: Settings, catalog: ProviderCatalog) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    freeze_startup_heap()
     try:
         await run_worker(engine, settings, stop, catalog)
     finally:

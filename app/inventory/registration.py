@@ -10,6 +10,7 @@ from typing import Any
 from app.db.models import BulkTask
 from app.db.raw import run_raw
 from app.db.tenancy import TenantRepository
+from app.events.statements import NUMBER_CREATED, emit
 from app.kit.ids import new_id
 from app.kit.phone import ParsedNumber
 from app.kit.sql import psycopg_params
@@ -39,10 +40,11 @@ LIMIT :limit
 """
 )
 
-# The chunk's new numbers inserted and every decided item recorded, in one statement; an item
+# The chunk's new numbers inserted (with their events) and every decided item recorded, in one
+# statement; an item
 # whose number was registered meanwhile by someone else is a CONFLICT.
 _REGISTER = psycopg_params(
-    """
+    f"""
 WITH new AS (
     SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:numbers AS text[]),
                          CAST(:regions AS text[]), CAST(:types AS text[]),
@@ -57,8 +59,8 @@ WITH new AS (
            v.assigned, v.sms_enabled, v.mms_enabled, v.messaging_profile_id
     FROM new v
     ON CONFLICT (org_id, mode, number) DO NOTHING
-    RETURNING id, number
-), decided AS (
+    RETURNING *
+), {emit("emitted", "inserted", [NUMBER_CREATED])}, decided AS (
     SELECT * FROM unnest(CAST(:seqs AS int[]), CAST(:values AS text[]), CAST(:codes AS text[]))
         AS d(seq, value, code)
 )

@@ -13,6 +13,14 @@ from app.bulk.repository import ANALYZE_LISTINGS
 from app.db.models import BulkTask
 from app.db.raw import run_raw
 from app.db.tenancy import TenantRepository
+from app.events.statements import (
+    ASSIGNMENT_COLUMNS,
+    NUMBER_CREATED,
+    Emit,
+    assignment_changed,
+    emit,
+    update_with_events,
+)
 from app.kit.ids import new_id
 from app.kit.phone import parse_listed
 from app.kit.sql import psycopg_params
@@ -28,6 +36,15 @@ TIME_ORDERED_ID = """CAST(lpad(to_hex(floor(extract(epoch FROM clock_timestamp()
 # released one coming back included); unchanged ones are not written. Known numbers of another
 # provider are left alone; numbers libphonenumber deems invalid are not added. ON CONFLICT
 # finds each number through the unique index, whatever the planner thinks of the org's size.
+# New numbers are created events; known ones assigned or released, assignment events.
+_PAGE_EVENTS = emit(
+    "emitted",
+    "changed",
+    [
+        Emit(NUMBER_CREATED.type, NUMBER_CREATED.data, "s.inserted"),
+        assignment_changed("NOT s.inserted"),
+    ],
+)
 _UPSERT_PAGE = psycopg_params(
     f"""
 WITH page AS (
@@ -42,6 +59,10 @@ WITH page AS (
     SELECT :task_id, 'account', '', v.number, 'listed' FROM page v
     ON CONFLICT DO NOTHING
     RETURNING 1
+), known AS (
+    SELECT p.number, p.assigned AS previous_assigned, p.released_at AS previous_released_at
+    FROM phone_numbers p
+    WHERE p.org_id = :org_id AND p.mode = :mode AND p.number = ANY(CAST(:numbers AS text[]))
 ), upserted AS (
     INSERT INTO phone_numbers AS p (id, org_id, mode, number, region_code, number_type,
                                     provider, assigned, sms_enabled, mms_enabled,
@@ -59,8 +80,11 @@ WITH page AS (
            p.released_at IS NULL)
           IS DISTINCT FROM (excluded.assigned, excluded.sms_enabled, excluded.mms_enabled,
                             excluded.messaging_profile_id, true)
-    RETURNING p.xmax = 0 AS inserted
-)
+    RETURNING p.*, p.xmax = 0 AS inserted
+), changed AS (
+    SELECT u.*, k.previous_assigned, k.previous_released_at
+    FROM upserted u LEFT JOIN known k ON k.number = u.number
+), {_PAGE_EVENTS}
 SELECT (SELECT count(*) FROM upserted WHERE inserted) AS added,
        (SELECT count(*) FROM upserted WHERE NOT inserted) AS updated,
        (SELECT count(*) FROM listed) AS listed
@@ -70,15 +94,15 @@ SELECT (SELECT count(*) FROM upserted WHERE inserted) AS added,
 # A sync's last page: the provider's numbers it did not list are gone from the account
 # (numbers registered after the sync started are left for the next one). Then the listing
 # is dropped.
-_RELEASE = text(
-    """
-UPDATE phone_numbers p SET assigned = false, released_at = clock_timestamp(),
-    updated_at = clock_timestamp()
-WHERE p.org_id = :org_id AND p.mode = :mode AND p.provider = :provider
+_RELEASE = update_with_events(
+    "phone_numbers",
+    "assigned = false, released_at = clock_timestamp(), updated_at = clock_timestamp()",
+    """p.org_id = :org_id AND p.mode = :mode AND p.provider = :provider
   AND p.released_at IS NULL AND p.created_at <= :started_at
   AND NOT EXISTS (SELECT 1 FROM task_listings l WHERE l.task_id = :task_id
-                  AND l.listing = 'account' AND l.campaign_ref = '' AND l.number = p.number)
-"""
+                  AND l.listing = 'account' AND l.campaign_ref = '' AND l.number = p.number)""",
+    ASSIGNMENT_COLUMNS,
+    [assignment_changed()],
 )
 _FORGET_LISTING = text("DELETE FROM task_listings WHERE task_id = :task_id")
 
@@ -161,7 +185,7 @@ class InventoryRepository(TenantRepository[BulkTask]):
         await self.session.execute(ANALYZE_LISTINGS)
         result = await self.session.execute(_RELEASE, params)
         await self.session.execute(_FORGET_LISTING, {"task_id": task_id})
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return len(result.all())
 
     async def start_sync(self, provider: str, low_priority: bool) -> BulkTask:
         """A new sync of the account, or the one still running (one at a time)."""

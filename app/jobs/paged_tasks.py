@@ -13,11 +13,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import RowMapping, text
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Mode
 from app.db.tenancy import Tenant
+from app.events.statements import task_finished, update_with_events
 from app.jobs.base import DUE_IN, Lane, LeasedTable, QueueJob
 from app.jobs.context import JobContext
 from app.kit.errors import NumlinkError
@@ -33,17 +34,21 @@ _RETURNING = """t.id, t.org_id, t.mode, t.provider, t.phase, t.page_token, t.att
           t.low_priority, t.repair, t.campaign_id, t.messaging_profile_id, t.scope, t.stats,
           t.created_at"""
 
-_ADVANCE = text(
-    """
-UPDATE bulk_tasks SET phase = :phase, page_token = :page_token, stats = CAST(:stats AS jsonb),
+# A task that reaches ``done`` writes its event (bulk_task.completed, audit.completed) in the
+# same statement.
+_FINISHED = task_finished("s.phase = 'done' AND s.previous_phase IS DISTINCT FROM 'done'")
+
+_ADVANCE = update_with_events(
+    "bulk_tasks",
+    """phase = :phase, page_token = :page_token, stats = CAST(:stats AS jsonb),
     attempts = 0, error = :error, updated_at = clock_timestamp(),
     next_attempt_at = CASE WHEN :done THEN NULL
                            ELSE clock_timestamp() + make_interval(secs => :lease_s) END,
     lease_owner = CASE WHEN :done THEN NULL ELSE lease_owner END,
-    finished_at = CASE WHEN :done THEN clock_timestamp() END
-WHERE id = :id AND lease_owner = :token
-RETURNING id
-"""
+    finished_at = CASE WHEN :done THEN clock_timestamp() END""",
+    "p.id = :id AND p.lease_owner = :token",
+    ("phase",),
+    _FINISHED,
 )
 
 
@@ -98,10 +103,14 @@ class PagedTaskJob(QueueJob[TaskWork]):
         self.context = context
         self.registry = context.providers
         self.retry_policy = context.retry
-        self._write_back = self.table.write_back_sql(
-            f"""attempts = :attempts, error = :error, next_attempt_at = {DUE_IN},
-    phase = CAST(:phase AS varchar), updated_at = clock_timestamp(),
-    finished_at = CASE WHEN CAST(:phase AS varchar) = 'done' THEN clock_timestamp() END"""
+        self._write_back = update_with_events(
+            "bulk_tasks",
+            f"""lease_owner = NULL, attempts = :attempts, error = :error,
+    next_attempt_at = {DUE_IN}, phase = CAST(:phase AS varchar), updated_at = clock_timestamp(),
+    finished_at = CASE WHEN CAST(:phase AS varchar) = 'done' THEN clock_timestamp() END""",
+            "p.id = :id AND p.lease_owner = :token",
+            ("phase",),
+            _FINISHED,
         )
 
     def to_work(self, row: RowMapping, token: str) -> TaskWork:

@@ -175,7 +175,7 @@ class ProfileTaskJob(QueueJob[ProfileWork]):
         async with self.sessions.begin() as session:
             if (await session.execute(_WRITE_BACK, params)).first() is None:
                 return  # lease lost: another worker has the task now
-            if outcome.phase == DONE and outcome.numbers:
+            if outcome.phase == DONE:  # what it linked (maybe nothing): the task completes
                 tenant = Tenant(work.org_id, Mode(work.mode))
                 await record_profile_numbers(session, tenant, work.id, outcome.numbers)
         if outcome.error is not None:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Mode
 from app.db.tenancy import Tenant
+from app.events.statements import LINE_OPTION_COLUMNS, line_option_changed, update_with_events
 from app.jobs.base import Lane, LeasedTable, QueueJob
 from app.jobs.context import JobContext
 from app.jobs.reconciler import (
@@ -46,8 +47,11 @@ NUMBERS = LeasedTable(
 
 # Provider-known state is always recorded (the call happened); the user-visible status only
 # if the desired state is still the one the worker acted on. Otherwise the row is due again.
-_WRITE_BACK = NUMBERS.write_back_sql(
+# A visible change writes its event in the same statement.
+_WRITE_BACK = update_with_events(
+    "phone_numbers",
     """
+    lease_owner = NULL,
     linked_campaign_ref = CAST(:linked_ref AS text),
     sync_phase = CASE WHEN desired_version = :version THEN CAST(:phase AS varchar)
                       ELSE 'submit' END,
@@ -68,8 +72,13 @@ _WRITE_BACK = NUMBERS.write_back_sql(
     carrier_line_option_propagated_at = CASE
         WHEN desired_version <> :version THEN carrier_line_option_propagated_at
         WHEN :propagated THEN coalesce(carrier_line_option_propagated_at, clock_timestamp())
-        ELSE NULL END""",
-    returning="desired_version = :version AS current",
+        ELSE NULL END,
+    bulk_task_id = CASE WHEN desired_version = :version
+        AND CAST(:status AS varchar) IS DISTINCT FROM 'pending' THEN NULL ELSE bulk_task_id END""",
+    "id = :id AND lease_owner = :token",
+    LINE_OPTION_COLUMNS,
+    [line_option_changed()],
+    returning="s.desired_version = :version AS current",
 )
 
 _SCHEDULED = text(

@@ -2,7 +2,9 @@
 
 Provider webhooks usually bring identity and campaign status changes, but they may never come
 (not configured, lost). So every live brand and campaign not read for
-``provider_refresh_interval_s`` is read again. One row per transaction, locked with SKIP
+``provider_refresh_interval_s`` is read again, except what was ended through numlink (a
+deleted brand, a deactivated campaign: the provider may no longer know it, or show it as
+expired). One row per transaction, locked with SKIP
 LOCKED so several workers share the work instead of repeating it.
 """
 
@@ -29,7 +31,7 @@ FAILED_RETRY_S = 300.0  # a row whose read failed waits this long (or the interv
 
 _DUE = """
 SELECT id, org_id, mode FROM {table}
-WHERE mode = 'live'
+WHERE mode = 'live' AND status NOT IN ('DELETED', 'DEACTIVATED')
   AND (provider_synced_at IS NULL
        OR provider_synced_at < clock_timestamp() - make_interval(secs => :interval_s))
   AND NOT (id = ANY(CAST(:skip AS uuid[])))

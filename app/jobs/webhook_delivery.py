@@ -1,11 +1,17 @@
-"""Webhook delivery: due outbox rows are claimed under a lease, POSTed signed, and their result
-written back guarded by the lease. Delivery is at least once: receivers de-duplicate on
-``webhook-id``.
+"""Webhook delivery: due outbox rows are claimed fairly under a lease (``webhook_claim``),
+POSTed signed, and their result written back guarded by the lease. Delivery is at least once:
+receivers de-duplicate on ``webhook-id``.
 
-The outbox (``webhook_deliveries``) is filled in the transaction that changes a number's
-status, by the database trigger ``phone_numbers_status_webhooks`` (migration 0002): one row
-per changed number and target (its ``status_url``, and each enabled endpoint of its org and
-mode), so no change is lost and none is sent before it commits.
+The outbox (``webhook_deliveries``) is filled from events, by the statement that writes them
+(``app.events.statements``): one row per event and target (each enabled endpoint of its org and
+mode subscribed to its type, and the number's ``status_url`` for status updates), so no change
+is lost and none is sent before it commits. The body is the event; its id is the
+``webhook-id`` of every attempt.
+
+An endpoint's health is written with each outcome: a success clears ``failing_since``, a
+failure sets it if unset, and a failure once it is older than
+``webhook_disable_after_days`` disables the endpoint (``disabled_reason``) and drops its
+pending deliveries.
 """
 
 import asyncio
@@ -17,12 +23,13 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import RowMapping
+from sqlalchemy import RowMapping, text
 
 from app.db.models import Mode
 from app.db.tenancy import Tenant
-from app.jobs.base import DUE_IN, LeasedTable, QueueJob
+from app.jobs.base import DUE_IN, LeasedTable, QueueJob, new_token
 from app.jobs.context import JobContext
+from app.jobs.webhook_claim import CLAIM_LOCK, LOCK_SQL, fair_claim_params, fair_claim_sql
 from app.kit.backoff import RetryPolicy
 from app.kit.secrets import SecretBox, SecretBoxError
 from app.settings import Settings
@@ -40,25 +47,60 @@ USER_AGENT = "numlink-webhooks/1"
 
 DELIVERIES = LeasedTable(
     table="webhook_deliveries",
-    returning="""t.id, t.org_id, t.mode, t.endpoint_id, t.url, t.payload, t.attempts,
+    returning="""t.id, coalesce(t.event_id, t.id) AS message_id, t.org_id, t.mode,
+          t.endpoint_id, t.payload, t.attempts,
+          -- an endpoint's URL of the moment: a PATCH applies to pending deliveries too
+          coalesce((SELECT e.url FROM webhook_endpoints e WHERE e.id = t.endpoint_id), t.url)
+              AS url,
           (SELECT e.secret FROM webhook_endpoints e WHERE e.id = t.endpoint_id)
               AS endpoint_secret,
           coalesce((SELECT e.disabled_at IS NOT NULL FROM webhook_endpoints e
                     WHERE e.id = t.endpoint_id), false) AS endpoint_disabled""",
 )
+_CLAIM = fair_claim_sql(DELIVERIES.returning)
 
 _FINISH = DELIVERIES.write_back_sql(
     f"""
     attempts = :attempts,
     last_error = CAST(:error AS text),
+    last_status_code = coalesce(CAST(:status_code AS integer), last_status_code),
     delivered_at = CASE WHEN :delivered THEN clock_timestamp() ELSE delivered_at END,
     next_attempt_at = {DUE_IN}"""
+)
+
+_HEALTHY = text(
+    """UPDATE webhook_endpoints SET failing_since = NULL
+WHERE id = :endpoint_id AND failing_since IS NOT NULL"""
+)
+
+# A failure: remember since when the endpoint fails; past the limit, disable it and drop its
+# pending deliveries, in the transaction that records the failure.
+_FAILING = text(
+    """WITH checked AS (
+    SELECT id, failing_since IS NOT NULL
+           AND failing_since <= clock_timestamp() - make_interval(secs => :disable_after_s)
+           AS expired
+    FROM webhook_endpoints WHERE id = :endpoint_id AND disabled_at IS NULL FOR UPDATE
+), endpoint AS (
+    UPDATE webhook_endpoints e SET
+        failing_since = coalesce(e.failing_since, clock_timestamp()),
+        disabled_at = CASE WHEN c.expired THEN clock_timestamp() END,
+        disabled_reason = CASE WHEN c.expired THEN CAST(:reason AS text) END,
+        updated_at = CASE WHEN c.expired THEN clock_timestamp() ELSE e.updated_at END
+    FROM checked c WHERE e.id = c.id
+    RETURNING e.id, c.expired
+)
+UPDATE webhook_deliveries SET next_attempt_at = NULL, lease_owner = NULL,
+    -- the failure that disabled the endpoint keeps its own error
+    last_error = CASE WHEN id = :delivery_id THEN last_error ELSE :dropped END
+WHERE endpoint_id IN (SELECT id FROM endpoint WHERE expired) AND next_attempt_at IS NOT NULL"""
 )
 
 
 @dataclass(frozen=True, slots=True)
 class DueDelivery:
     id: uuid.UUID
+    message_id: uuid.UUID  # the webhook-id: the event's id, the same on every attempt
     org_id: uuid.UUID
     mode: str
     endpoint_id: uuid.UUID | None  # None: the number's status_url
@@ -75,12 +117,15 @@ class DueDelivery:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """What an attempt leaves on the row. ``retry_in_s`` None: no further attempt."""
+    """What an attempt leaves on the row. ``retry_in_s`` None: no further attempt.
+    ``attempted``: the receiver was tried (its health is about this outcome)."""
 
     delivered: bool
     attempts: int
     retry_in_s: float | None
     error: str | None
+    status_code: int | None = None
+    attempted: bool = True
 
 
 class WebhookDeliveryJob(QueueJob[DueDelivery]):
@@ -98,7 +143,7 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
         settings = context.settings
         super().__init__(
             context.sessions,
-            concurrency=settings.worker_concurrency,
+            concurrency=settings.webhook_worker_concurrency,
             batch_size=settings.worker_batch_size,
             # longer than any attempt (DNS check + request), so a live attempt keeps its row
             lease_s=lease_s or max(settings.worker_lease_s, 3 * settings.webhook_timeout_s),
@@ -109,9 +154,35 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
         self.http = context.http
         self.retry = RetryPolicy(retry_base_s, retry_cap_s, settings.webhook_max_attempts)
 
+    async def claim(self, limit: int) -> list[DueDelivery]:
+        """The fair claim (``webhook_claim``) instead of the oldest rows first."""
+        token = new_token()
+        s = self.settings
+        params = fair_claim_params(
+            token, limit, self.lease_s, s.webhook_endpoint_concurrency, s.webhook_tenant_concurrency
+        )
+        async with self.sessions.begin() as session:
+            await session.execute(LOCK_SQL, {"key": CLAIM_LOCK})
+            rows = (await session.execute(_CLAIM, params)).mappings().all()
+        return [self.to_work(row, token) for row in rows]
+
+    async def run_once(self) -> bool:
+        claimed = await self.fill()
+        if claimed and len(self.in_flight) >= self.concurrency:
+            await self.wait_for_slot()
+        elif not claimed and self.in_flight:
+            # Due rows may be waiting for a slot of their target or tenant: look again as soon
+            # as an attempt ends rather than after a blind idle wait.
+            await asyncio.wait(
+                self.in_flight, timeout=self.idle_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            return True
+        return claimed > 0
+
     def to_work(self, row: RowMapping, token: str) -> DueDelivery:
         return DueDelivery(
             id=row["id"],
+            message_id=row["message_id"],
             org_id=row["org_id"],
             mode=row["mode"],
             endpoint_id=row["endpoint_id"],
@@ -135,12 +206,15 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
             "token": item.token,
             "attempts": result.attempts,
             "error": result.error,
+            "status_code": result.status_code,
             "delivered": result.delivered,
             "next_in_s": result.retry_in_s,
         }
         try:
             async with self.sessions.begin() as session:
                 applied = (await session.execute(_FINISH, params)).first() is not None
+                if applied and item.endpoint_id is not None and result.attempted:
+                    await session.execute(*self._health(item, result))
         except Exception:
             # The lease expires and the row is attempted again.
             log.exception("webhook write-back failed", extra={"delivery_id": str(item.id)})
@@ -153,11 +227,24 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
                 extra={"delivery_id": str(item.id), "reason": result.error},
             )
 
+    def _health(self, item: DueDelivery, result: Result) -> tuple[Any, dict[str, Any]]:
+        if result.delivered:
+            return _HEALTHY, {"endpoint_id": item.endpoint_id}
+        days = self.settings.webhook_disable_after_days
+        reason = f"every delivery failed for {days:g} days (last error: {result.error})"
+        return _FAILING, {
+            "endpoint_id": item.endpoint_id,
+            "delivery_id": item.id,
+            "disable_after_s": days * 86400.0,
+            "reason": reason,
+            "dropped": ENDPOINT_DISABLED,
+        }
+
     async def attempt(self, item: DueDelivery) -> Result:
         if item.endpoint_disabled:
             return self._abandoned(item, ENDPOINT_DISABLED)
         try:
-            await targets.ensure_allowed(item.url, item.mode, self.settings)
+            destination = await targets.ensure_allowed(item.url, item.mode, self.settings)
         except targets.BlockedTarget as exc:
             return self._abandoned(item, f"blocked target: {exc}")
         except targets.UnresolvedTarget as exc:
@@ -167,36 +254,41 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
         except SecretBoxError:
             return self._failed(item, "signing secret does not decrypt")
         body = orjson.dumps(item.payload)  # these exact bytes are signed and sent
-        headers = signed_headers(secret, str(item.id), int(time.time()), body)
+        headers = signed_headers(secret, str(item.message_id), int(time.time()), body)
         headers.update({"content-type": "application/json", "user-agent": USER_AGENT})
-        error = await self._post(item.url, body, headers)
+        status, error = await self._post(destination, body, headers)
         if error is None:
-            return Result(delivered=True, attempts=item.attempts + 1, retry_in_s=None, error=None)
-        return self._failed(item, error)
+            attempts = item.attempts + 1
+            return Result(True, attempts, retry_in_s=None, error=None, status_code=status)
+        return self._failed(item, error, status)
 
-    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
-        """None on a 2xx answer, else what went wrong. Redirects are not followed (their
-        target was never checked) and the response body is never read."""
+    async def _post(
+        self, destination: targets.Destination, body: bytes, headers: dict[str, str]
+    ) -> tuple[int | None, str | None]:
+        """The answer's status (None without one) and, unless it is a 2xx, what went wrong.
+        The request goes to the address that was checked (``destination``); redirects are not
+        followed (their target was never checked) and the response body is never read."""
         timeout_s = self.settings.webhook_timeout_s
         try:
             async with asyncio.timeout(timeout_s):  # a total deadline, not per read
                 request = self.http.stream(
                     "POST",
-                    url,
+                    destination.url,
                     content=body,
-                    headers=headers,
+                    headers={**headers, **destination.headers},
+                    extensions=destination.extensions,
                     timeout=timeout_s,
                     follow_redirects=False,
                 )
                 async with request as response:
                     status = response.status_code
         except (TimeoutError, httpx.TimeoutException):
-            return "timeout"
+            return None, "timeout"
         except httpx.HTTPError as exc:
-            return f"connection error: {type(exc).__name__}"
+            return None, f"connection error: {type(exc).__name__}"
         except httpx.InvalidURL:
-            return "invalid URL"
-        return None if 200 <= status < 300 else f"HTTP {status}"
+            return None, "invalid URL"
+        return status, None if 200 <= status < 300 else f"HTTP {status}"
 
     async def _secret_of(self, item: DueDelivery) -> str:
         if item.endpoint_id is not None:
@@ -207,13 +299,13 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
             _, secret = await service.signing_secret(session, tenant, self.secret_box)
         return secret
 
-    def _failed(self, item: DueDelivery, error: str) -> Result:
+    def _failed(self, item: DueDelivery, error: str, status_code: int | None = None) -> Result:
         """An attempt that failed: retried later, or abandoned once attempts run out."""
         attempts = item.attempts + 1
         retry_in_s = None if self.retry.exhausted(attempts) else self.retry.delay(attempts - 1)
-        return Result(delivered=False, attempts=attempts, retry_in_s=retry_in_s, error=error)
+        return Result(False, attempts, retry_in_s, error, status_code)
 
     @staticmethod
     def _abandoned(item: DueDelivery, error: str) -> Result:
         """Not attempted and never will be: the target must not receive it."""
-        return Result(delivered=False, attempts=item.attempts, retry_in_s=None, error=error)
+        return Result(False, item.attempts, retry_in_s=None, error=error, attempted=False)

@@ -1,6 +1,6 @@
 """Prometheus metrics (per process)."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
     "numlink_http_requests_total", "HTTP requests served", ["method", "route", "status"]
@@ -17,3 +17,12 @@ PROPAGATION_STEPS = Counter(
     ["provider", "result"],
 )
 PROPAGATION_CLAIMED = Counter("numlink_propagation_claimed_total", "Rows claimed by workers")
+GC_PAUSE = Histogram(
+    "numlink_gc_pause_seconds",
+    "Garbage collections after start-up, by generation (each holds the event loop)",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+)
+GC_FROZEN_OBJECTS = Gauge(
+    "numlink_gc_frozen_objects", "Objects alive at start-up, excluded from collections"
+)

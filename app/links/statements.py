@@ -6,6 +6,7 @@ numbers in id order, so concurrent bulk requests cannot deadlock. The rules them
 ``app.links.rules``.
 """
 
+from app.events.statements import emit, link_events, settle_tasks, task_finished
 from app.kit.sql import psycopg_params
 from app.links.rules import (
     CHANGED,
@@ -69,6 +70,14 @@ FROM (SELECT 1) one LEFT JOIN camp ON true
 # ---- one number ------------------------------------------------------------------------------
 
 
+def _link_change(moved: str) -> str:
+    """The change's events, in the same statement (one INSERT, nothing when nothing changed),
+    and the bulk tasks whose pending number it superseded counted down. ``moved``: the changed
+    rows with ``previous_campaign_id``, ``previous_status`` and ``previous_bulk_task_id``."""
+    events = emit("emitted", moved, link_events("s.previous_campaign_id", "s.previous_status"))
+    return f"{events}, {settle_tasks(moved, 's.previous_status')}"
+
+
 def _single(verdict: str, set_clause: str, campaign: str = "") -> str:
     """The single-number statement: the row as changed, or as it was when nothing changed;
     no row on a rejection."""
@@ -82,12 +91,17 @@ WITH {campaign}num AS (
     SELECT {verdict} AS outcome
     FROM (SELECT 1) one {"LEFT JOIN camp ON true" if campaign else ""} LEFT JOIN num ON true
 ), changed AS (
-    UPDATE phone_numbers p SET {set_clause}
+    UPDATE phone_numbers p SET {set_clause}, bulk_task_id = NULL
     FROM verdict
     WHERE verdict.outcome = '{CHANGED}'
       AND p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
     RETURNING p.*
-)
+), moved AS (
+    SELECT changed.*, num.campaign_id AS previous_campaign_id,
+           num.carrier_line_option_status AS previous_status,
+           num.bulk_task_id AS previous_bulk_task_id
+    FROM changed, num
+), {_link_change("moved")}
 SELECT verdict.outcome, row.*,
        (SELECT c.status FROM campaigns c WHERE c.id = row.campaign_id) AS campaign_status
 FROM verdict
@@ -132,7 +146,7 @@ input AS (
     SELECT input.*, row_number() OVER (PARTITION BY {key} ORDER BY seq) AS nth FROM input
 ), matched AS (
     SELECT p.id, p.number, p.assigned, p.provider, p.region_code, p.number_type,
-           p.campaign_id, p.carrier_line_option_status, p.desired_version
+           p.campaign_id, p.carrier_line_option_status, p.desired_version, p.bulk_task_id
     FROM phone_numbers p
     WHERE p.org_id = :org_id AND p.mode = :mode AND {match}
     ORDER BY p.id
@@ -152,23 +166,36 @@ _BY_NUMBER = {
 
 
 def _bulk(by: dict[str, str], number_rules: str, set_clause: str) -> str:
-    """Decides every item, updates the numbers that change and records every item as the
-    task's; returns the count of items per verdict."""
+    """Decides every item, updates the numbers that change (with their events, one INSERT
+    for all), counts the task's pending numbers (none: it has completed) and records every
+    item as the task's; returns the count of items per verdict."""
     return psycopg_params(
         f"""
 WITH {_INPUT.format(**by)}, verdict AS (
     SELECT r.seq, r.value, m.id AS number_id, m.number, m.desired_version,
+           m.campaign_id AS previous_campaign_id, m.carrier_line_option_status AS previous_status,
+           m.bulk_task_id AS previous_bulk_task_id,
            CASE WHEN r.pre_code IS NOT NULL THEN r.pre_code
                 WHEN r.nth > 1 THEN 'DUPLICATE_IN_REQUEST'
                 {number_rules}
                 ELSE '{CHANGED}' END AS outcome
     FROM ranked r LEFT JOIN matched m ON {by["join"]}
 ), changed AS (
-    UPDATE phone_numbers p SET {set_clause}
+    UPDATE phone_numbers p SET {set_clause}, bulk_task_id = :task_id
     FROM verdict v
     WHERE v.outcome = '{CHANGED}' AND p.id = v.number_id
-    RETURNING p.id, p.desired_version
-), recorded AS (
+    RETURNING p.id, p.org_id, p.mode, p.number, p.campaign_id, p.carrier_line_option_status,
+              p.carrier_line_option_error, p.carrier_line_option_propagated_at, p.status_url,
+              p.desired_version, p.bulk_task_id, v.previous_campaign_id, v.previous_status,
+              v.previous_bulk_task_id
+), {_link_change("changed")}, started AS (
+    UPDATE bulk_tasks t SET pending_items = n.pending,
+        finished_at = CASE WHEN n.pending = 0 THEN clock_timestamp() END
+    FROM (SELECT count(*) AS pending FROM changed
+          WHERE carrier_line_option_status = 'pending') n
+    WHERE t.id = :task_id
+    RETURNING t.*
+), {emit("started_events", "started", task_finished("s.pending_items = 0"))}, recorded AS (
     INSERT INTO bulk_task_items (task_id, seq, value, phone_number_id, desired_version, code)
     SELECT :task_id, v.seq, v.value, v.number_id,
            coalesce(c.desired_version, v.desired_version),

@@ -5,9 +5,9 @@ from starlette.responses import Response
 
 from app.api.auth import AuthContext, authorize
 from app.api.body import body_doc, json_body
-from app.api.envelope import Envelope, ListEnvelope, ok, ok_list, ok_row
+from app.api.envelope import Envelope, ListEnvelope, ok, ok_row
 from app.api.openapi import errors_doc
-from app.api.pagination import PageParams, page_params, paginate
+from app.api.pagination import PageParams, ok_list, page_params, paginate
 from app.api.routing import SingleStatementRoute, UnitOfWorkRoute, request_session
 from app.db.models import PhoneNumber
 from app.kit.errors import Conflict, NotFound, ProviderError, ProviderNotConfigured
@@ -85,7 +85,9 @@ async def list_numbers(
         messaging_profile_id=messaging_profile_id,
     )
     rows, meta = await paginate(repo.session, stmt, PhoneNumber.id, page)
-    return ok_list([NumberOut.model_validate(r) for r in rows], meta)
+    return await ok_list(
+        repo.session, auth.tenant, [NumberOut.model_validate(r) for r in rows], meta
+    )
 
 
 @router.get(

@@ -6,6 +6,13 @@ from sqlalchemy import Select, delete, func, select, update
 
 from app.db.models import PhoneNumber
 from app.db.tenancy import TenantRepository
+from app.events.recorder import record_objects, recording_updates
+from app.events.statements import (
+    ASSIGNMENT_COLUMNS,
+    ASSIGNMENT_SUMMARY,
+    DELETED_SUMMARY,
+    NUMBER_SUMMARY,
+)
 from app.kit.errors import NotFound
 
 
@@ -56,10 +63,26 @@ class PhoneNumberRepository(TenantRepository[PhoneNumber]):
             raise NotFound(f"{self.noun} not found")
         return found
 
+    async def create(self, number: PhoneNumber) -> PhoneNumber:
+        number = await self.add(number)
+        await record_objects(self.session, self.tenant, NUMBER_SUMMARY, [number])
+        return number
+
     async def delete(self, number: PhoneNumber) -> None:
+        """The number, locked (``lock``), goes with its event."""
         stmt = self.scoped(delete(PhoneNumber).where(PhoneNumber.id == number.id))
         await self.session.execute(stmt)
+        await record_objects(self.session, self.tenant, DELETED_SUMMARY, [number])
 
     async def update_fields(self, number_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+        """Fields set from the API or a provider read; an assignment change is an event."""
         stmt = self.scoped(update(PhoneNumber).where(PhoneNumber.id == number_id))
-        await self.session.execute(stmt.values(**values, updated_at=func.now()))
+        async with recording_updates(
+            self.session,
+            self.tenant,
+            PhoneNumber,
+            [number_id],
+            ASSIGNMENT_COLUMNS,
+            ASSIGNMENT_SUMMARY,
+        ):
+            await self.session.execute(stmt.values(**values, updated_at=func.now()))

@@ -36,7 +36,7 @@ async def register_number(
         raise Conflict("number is already registered", details={"number": "already registered"})
     provider = await registry.for_tenant(tenant, body.provider)
     info = await read_from_provider(provider.get_number(parsed.e164), field="number")
-    return await repo.add(
+    return await repo.create(
         PhoneNumber(
             number=parsed.e164,
             region_code=parsed.region_code,

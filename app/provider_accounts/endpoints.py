@@ -5,8 +5,9 @@ from starlette.responses import Response
 
 from app.api.auth import AuthContext, authorize
 from app.api.body import json_body
-from app.api.envelope import Envelope, ListEnvelope, ListMeta, ok, ok_list
+from app.api.envelope import Envelope, ListEnvelope, ok
 from app.api.openapi import errors_doc
+from app.api.pagination import ok_list, unpaged
 from app.api.routing import UnitOfWorkRoute, request_session
 from app.kit.errors import NotFound
 from app.provider_accounts import service
@@ -76,7 +77,7 @@ async def list_provider_accounts(
         service.account_out(r, state.settings, state.providers.catalog)
         for r in sorted(rows, key=lambda r: r.provider)
     ]
-    return ok_list(list(items), ListMeta(total=len(items), limit=len(items), next_cursor=None))
+    return await ok_list(repo.session, auth.tenant, list(items), unpaged(items))
 
 
 @router.get(

@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from app.api.envelope import Envelope, ok
@@ -47,7 +47,17 @@ EVENT_BODY_DOC = {
     summary="Events from a provider (signature-verified, no API key)",
     openapi_extra={"requestBody": EVENT_BODY_DOC},
 )
-async def receive_provider_webhook(provider: str, token: str, request: Request) -> Response:
+async def receive_provider_webhook(
+    provider: str,
+    token: str,
+    request: Request,
+    ref: str | None = Query(
+        default=None,
+        description="numlink's reference of one registration, which an adapter may add to the"
+        " URL it gives the provider for that object (to find it again after a crash); not"
+        " used on receipt",
+    ),
+) -> Response:
     received = service.ReceivedRequest(
         provider=provider,
         token=token,

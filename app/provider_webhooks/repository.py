@@ -11,6 +11,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.campaigns.repository import carrier_entry
+from app.events.statements import (
+    ASSIGNMENT_COLUMNS,
+    BRAND_SUMMARY,
+    CAMPAIGN_SUMMARY,
+    LINE_OPTION_COLUMNS,
+    assignment_changed,
+    line_option_changed,
+    update_with_events,
+)
 from providers.base import LinkState
 from providers.events import BrandEvent, CampaignEvent, LinkEvent
 
@@ -25,20 +34,20 @@ _SCOPE = """
 _NEWER = "(provider_status_at IS NULL OR provider_status_at < :occurred_at)"
 
 # The event settles the link the row is waiting for: the same decision a poll would make.
-_SETTLE = text(
-    f"""
-UPDATE phone_numbers p SET
+_SETTLE = update_with_events(
+    "phone_numbers",
+    """
     carrier_line_option_status = CAST(:status AS varchar),
     carrier_line_option_error = CAST(:error AS text),
     carrier_line_option_propagated_at = CASE WHEN :linked THEN clock_timestamp() END,
     linked_campaign_ref = CASE WHEN :linked THEN CAST(:ref AS text) END,
     sync_phase = NULL, next_attempt_at = NULL, attempts = 0,
-    provider_status_at = :occurred_at, updated_at = clock_timestamp()
-WHERE {_SCOPE} AND number = :number AND {_NEWER}
+    provider_status_at = :occurred_at, updated_at = clock_timestamp(), bulk_task_id = NULL""",
+    f"""{_SCOPE} AND number = :number AND {_NEWER}
   AND lease_owner IS NULL AND sync_phase = 'confirm' AND carrier_line_option_status = 'pending'
-  AND (SELECT c.provider_campaign_id FROM campaigns c WHERE c.id = p.campaign_id) = :ref
-RETURNING p.id
-"""
+  AND (SELECT c.provider_campaign_id FROM campaigns c WHERE c.id = p.campaign_id) = :ref""",
+    LINE_OPTION_COLUMNS,
+    [line_option_changed()],
 )
 
 # Anything else: the row is observed again now, and the provider's answer decides.
@@ -61,47 +70,48 @@ _REREAD = """
     failure_reasons = coalesce(CAST(:failure_reasons AS text[]), failure_reasons),
     provider_synced_at = :occurred_at, updated_at = clock_timestamp()"""
 
-_BRAND = text(
+_BRAND = update_with_events(
+    "brands",
     f"""
-UPDATE brands SET
     identity_status = coalesce(CAST(:identity_status AS varchar), identity_status),
     status = coalesce(CAST(:status AS varchar), status),
-    tcr_brand_id = coalesce(CAST(:tcr_id AS text), tcr_brand_id),{_REREAD}
-WHERE {_SCOPE} AND provider_brand_id = :ref AND {_SYNCED_BEFORE}
-RETURNING id
-"""
+    tcr_brand_id = coalesce(CAST(:tcr_id AS text), tcr_brand_id),{_REREAD}""",
+    f"{_SCOPE} AND provider_brand_id = :ref AND {_SYNCED_BEFORE}",
+    BRAND_SUMMARY.fields,
+    [BRAND_SUMMARY.changed()],
 )
 
 # The provider linked the number to a campaign: it is on the account and assignable, whatever
 # numlink read of it before (the number of a registration made before its messaging profile).
-_ASSIGNED = text(
-    f"""
-UPDATE phone_numbers SET assigned = true, released_at = NULL, updated_at = clock_timestamp()
-WHERE {_SCOPE} AND number = :number AND NOT assigned
-"""
+_ASSIGNED = update_with_events(
+    "phone_numbers",
+    "assigned = true, released_at = NULL, updated_at = clock_timestamp()",
+    f"{_SCOPE} AND number = :number AND NOT assigned",
+    ASSIGNMENT_COLUMNS,
+    [assignment_changed()],
 )
 
-_CAMPAIGN = text(
+_CAMPAIGN = update_with_events(
+    "campaigns",
     f"""
-UPDATE campaigns SET
     status = coalesce(CAST(:status AS varchar), status),
-    provider_status = coalesce(CAST(:provider_status AS text), provider_status),{_REREAD}
-WHERE {_SCOPE} AND provider_campaign_id = :ref AND {_SYNCED_BEFORE}
-RETURNING id
-"""
+    provider_status = coalesce(CAST(:provider_status AS text), provider_status),{_REREAD}""",
+    f"{_SCOPE} AND provider_campaign_id = :ref AND {_SYNCED_BEFORE}",
+    CAMPAIGN_SUMMARY.fields,
+    [CAMPAIGN_SUMMARY.changed()],
 )
 
 # Per-carrier statuses, each applied if newer than the one held for that carrier.
-_CARRIERS = text(
-    f"""
-UPDATE campaigns c SET carriers = c.carriers || coalesce((
+_CARRIERS = update_with_events(
+    "campaigns",
+    """carriers = p.carriers || coalesce((
     SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(CAST(:carriers AS jsonb)) e
-    WHERE coalesce(CAST(c.carriers -> e.key ->> 'at' AS timestamptz), '-infinity')
-          < CAST(e.value ->> 'at' AS timestamptz)), '{{}}'::jsonb),
-    updated_at = clock_timestamp()
-WHERE {_SCOPE} AND provider_campaign_id = :ref
-RETURNING id
-"""
+    WHERE coalesce(CAST(p.carriers -> e.key ->> 'at' AS timestamptz), '-infinity')
+          < CAST(e.value ->> 'at' AS timestamptz)), '{}'::jsonb),
+    updated_at = clock_timestamp()""",
+    f"{_SCOPE} AND provider_campaign_id = :ref",
+    (*CAMPAIGN_SUMMARY.fields, "carriers"),
+    [CAMPAIGN_SUMMARY.changed_in("carriers")],
 )
 
 _SEEN = text(
@@ -120,6 +130,12 @@ class ProviderEventRepository:
     async def first_sighting(self, event_id: str) -> bool:
         params = {"provider": self.scope["provider"], "event_id": event_id}
         return (await self.session.execute(_SEEN, params)).first() is not None
+
+    async def first_use(self, nonce: str) -> bool:
+        """A request's one-time value (``providers.descriptor.NonceRegistry``), kept beside the
+        event ids (prefixed, so never taken for one) and purged with them. A concurrent twin
+        waits on this row's insert and then sees it: only one of them is applied."""
+        return await self.first_sighting(f"nonce:{nonce}")
 
     async def apply_link(self, event: LinkEvent, occurred_at: datetime) -> int:
         status = event.status

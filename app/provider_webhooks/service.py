@@ -86,8 +86,11 @@ async def receive_webhook(
         headers=received.headers,
         body=received.body,
     )
+    repo = ProviderEventRepository(session, received.provider, credentials.org_id)
     try:
         handler.verify(hook, credentials.secrets)
+        if handler.refuse_replay is not None:  # only once verified: a forgery burns no nonce
+            await handler.refuse_replay(hook, repo)
     except WebhookSignatureError as exc:
         raise Unauthorized(f"webhook signature rejected: {exc}") from None
     try:
@@ -97,7 +100,6 @@ async def receive_webhook(
             details={"body": f"not a {received.provider} event: {exc}"}
         ) from None
     check_event_text(events)
-    repo = ProviderEventRepository(session, received.provider, credentials.org_id)
     duplicates = changed = 0
     for event in events:
         if event.event_id and not await repo.first_sighting(event.event_id):

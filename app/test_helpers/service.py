@@ -2,13 +2,14 @@
 
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.brands.repository import BrandRepository
 from app.campaigns.repository import CampaignRepository
 from app.db.models import Brand, Campaign, Mode, PhoneNumber
 from app.db.tenancy import Tenant
+from app.events.statements import LINE_OPTION_COLUMNS, line_option_changed, update_with_events
 from app.kit.errors import Conflict, NotFound
 from app.numbers.repository import PhoneNumberRepository
 from app.provider_accounts.registry import ProviderRegistry
@@ -85,6 +86,21 @@ async def set_assignment(
     return number
 
 
+# As a carrier webhook would settle it: with its event, and the number's bulk task counted down.
+_SETTLE = update_with_events(
+    "phone_numbers",
+    """carrier_line_option_status = CAST(:status AS varchar),
+    carrier_line_option_error = CAST(:error AS text),
+    carrier_line_option_propagated_at = CASE
+        WHEN CAST(:status AS varchar) = 'propagated' THEN now() END,
+    linked_campaign_ref = CAST(:linked AS text), sync_phase = NULL, next_attempt_at = NULL,
+    lease_owner = NULL, attempts = 0, updated_at = now(), bulk_task_id = NULL""",
+    "p.id = :id AND p.org_id = :org_id AND p.mode = :mode",
+    LINE_OPTION_COLUMNS,
+    [line_option_changed()],
+)
+
+
 async def settle_propagation(
     session: AsyncSession,
     tenant: Tenant,
@@ -114,18 +130,7 @@ async def settle_propagation(
         (number.linked_campaign_ref if desired_ref is None else None) if failed else desired_ref
     )
     status = "failed" if failed else ("propagated" if desired_ref else None)
-    await session.execute(
-        repo.scoped(update(PhoneNumber).where(PhoneNumber.id == number.id)).values(
-            carrier_line_option_status=status,
-            carrier_line_option_error=reason,
-            carrier_line_option_propagated_at=func.now() if status == "propagated" else None,
-            linked_campaign_ref=linked,
-            sync_phase=None,
-            next_attempt_at=None,
-            lease_owner=None,
-            attempts=0,
-            updated_at=func.now(),
-        )
-    )
+    params = {"id": number.id, "status": status, "error": reason, "linked": linked}
+    await session.execute(_SETTLE, {**params, **repo.tenant_values()})
     await session.refresh(number)
     return number

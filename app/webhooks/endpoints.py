@@ -5,18 +5,20 @@ from starlette.responses import Response
 
 from app.api.auth import AuthContext, authorize
 from app.api.body import body_doc, json_body
-from app.api.envelope import Envelope, ListEnvelope, ok, ok_list
+from app.api.envelope import Envelope, ListEnvelope, ok
 from app.api.openapi import errors_doc
-from app.api.pagination import PageParams, page_params, paginate
+from app.api.pagination import PageParams, ok_list, page_params, paginate
 from app.api.routing import UnitOfWorkRoute, request_session
-from app.db.models import WebhookEndpoint
+from app.db.models import WebhookDelivery, WebhookEndpoint
 from app.kit.errors import Conflict, NotFound
 from app.kit.ids import parse_id
 from app.webhooks import service
-from app.webhooks.repository import EndpointRepository
+from app.webhooks.repository import DeliveryRepository, EndpointRepository
 from app.webhooks.schemas import (
+    DeliveryOut,
     EndpointCreate,
     EndpointOut,
+    EndpointUpdate,
     EndpointWithSecret,
     SecretRotate,
     SigningSecretOut,
@@ -64,6 +66,7 @@ async def create_endpoint(
         state.secret_box,
         body.url,
         body.description,
+        body.enabled_events,
     )
     return ok(_with_secret(endpoint, secret), 201)
 
@@ -81,7 +84,9 @@ async def list_endpoints(
 ) -> Response:
     repo = EndpointRepository(request_session(request), auth.tenant)
     rows, meta = await paginate(repo.session, repo.list_query(), WebhookEndpoint.id, page)
-    return ok_list([EndpointOut.model_validate(r) for r in rows], meta)
+    return await ok_list(
+        repo.session, auth.tenant, [EndpointOut.model_validate(r) for r in rows], meta
+    )
 
 
 @router.get(
@@ -95,6 +100,79 @@ async def get_endpoint(
 ) -> Response:
     repo = EndpointRepository(request_session(request), auth.tenant)
     return ok(EndpointOut.model_validate(await repo.get_or_404(parse_id(endpoint_id))))
+
+
+@router.patch(
+    ENDPOINTS + "/{endpoint_id}",
+    response_model=Envelope[EndpointOut],
+    responses=errors_doc(NotFound, write=True),
+    openapi_extra=body_doc(EndpointUpdate),
+    summary="Change an endpoint's url, description or enabled_events; disabled: false "
+    "re-enables it",
+)
+async def update_endpoint(
+    endpoint_id: str,
+    request: Request,
+    auth: AuthContext = Depends(authorize("webhooks:write")),
+    body: EndpointUpdate = Depends(json_body(EndpointUpdate)),
+) -> Response:
+    endpoint = await service.update_endpoint(
+        request_session(request),
+        auth.tenant,
+        request.app.state.settings,
+        parse_id(endpoint_id),
+        body,
+    )
+    return ok(EndpointOut.model_validate(endpoint))
+
+
+def delivery_out(row: WebhookDelivery) -> DeliveryOut:
+    if row.next_attempt_at is not None:
+        status = "pending"
+    else:
+        status = "delivered" if row.delivered_at is not None else "failed"
+    return DeliveryOut.model_validate({**_columns(row), "status": status})
+
+
+def _columns(row: WebhookDelivery) -> dict[str, object]:
+    return {c: getattr(row, c) for c in DeliveryOut.model_fields if c != "status"}
+
+
+@router.get(
+    ENDPOINTS + "/{endpoint_id}/deliveries",
+    response_model=ListEnvelope[DeliveryOut],
+    responses=errors_doc(NotFound),
+    summary="The endpoint's deliveries, newest first: attempts, last status, next attempt",
+)
+async def list_deliveries(
+    endpoint_id: str,
+    request: Request,
+    auth: AuthContext = Depends(authorize("webhooks:read")),
+    page: PageParams = Depends(page_params),
+) -> Response:
+    session = request_session(request)
+    endpoint = await EndpointRepository(session, auth.tenant).get_or_404(parse_id(endpoint_id))
+    repo = DeliveryRepository(session, auth.tenant)
+    rows, meta = await paginate(session, repo.list_query(endpoint.id), WebhookDelivery.id, page)
+    return await ok_list(session, auth.tenant, [delivery_out(r) for r in rows], meta)
+
+
+@router.post(
+    ENDPOINTS + "/{endpoint_id}/deliveries/{delivery_id}/retry",
+    response_model=Envelope[DeliveryOut],
+    responses=errors_doc(NotFound, Conflict, write=True),
+    summary="Send a delivery again now (delivered or not), with the same webhook-id",
+)
+async def retry_delivery(
+    endpoint_id: str,
+    delivery_id: str,
+    request: Request,
+    auth: AuthContext = Depends(authorize("webhooks:write")),
+) -> Response:
+    delivery = await service.retry_delivery(
+        request_session(request), auth.tenant, parse_id(endpoint_id), parse_id(delivery_id)
+    )
+    return ok(delivery_out(delivery))
 
 
 @router.delete(

@@ -5,13 +5,14 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import WebhookEndpoint, WebhookSigningSecret
+from app.db.models import WebhookDelivery, WebhookEndpoint, WebhookSigningSecret
 from app.db.tenancy import Tenant
-from app.kit.errors import Conflict, ValidationFailed
+from app.kit.errors import Conflict, NotFound, ValidationFailed
 from app.kit.secrets import SecretBox
 from app.settings import Settings
 from app.webhooks import repository, targets
-from app.webhooks.repository import EndpointRepository
+from app.webhooks.repository import DeliveryRepository, EndpointRepository
+from app.webhooks.schemas import EndpointUpdate
 from app.webhooks.signing import new_secret
 
 
@@ -30,12 +31,59 @@ async def create_endpoint(
     box: SecretBox,
     url: str,
     description: str | None,
+    enabled_events: list[str] | None = None,
 ) -> tuple[WebhookEndpoint, str]:
     """The new endpoint and its plaintext secret (for this one response)."""
     await check_target(url, tenant, settings)
     secret = new_secret()
-    endpoint = WebhookEndpoint(url=url, description=description, secret=box.seal(secret))
+    endpoint = WebhookEndpoint(
+        url=url, description=description, enabled_events=enabled_events, secret=box.seal(secret)
+    )
     return await EndpointRepository(session, tenant).add(endpoint), secret
+
+
+async def update_endpoint(
+    session: AsyncSession,
+    tenant: Tenant,
+    settings: Settings,
+    endpoint_id: uuid.UUID | None,
+    body: EndpointUpdate,
+) -> WebhookEndpoint:
+    """Changes the fields sent. A new ``url`` is checked like a new endpoint's and applies to
+    pending deliveries and retries too (they are sent to the endpoint's URL of the moment)."""
+    repo = EndpointRepository(session, tenant)
+    endpoint = await repo.get_or_404(endpoint_id)
+    fields = body.model_dump(include=body.model_fields_set)
+    disabled = fields.pop("disabled", None)
+    if "url" in fields:
+        await check_target(fields["url"], tenant, settings)
+    if fields:
+        endpoint = await repo.update(endpoint, fields)
+    if disabled is True:
+        endpoint = await repo.disable(endpoint)
+    elif disabled is False:
+        endpoint = await repo.enable(endpoint)
+    return endpoint
+
+
+async def retry_delivery(
+    session: AsyncSession,
+    tenant: Tenant,
+    endpoint_id: uuid.UUID | None,
+    delivery_id: uuid.UUID | None,
+) -> WebhookDelivery:
+    """Makes one delivery due now, whatever its state (delivered ones are sent again), with
+    the same webhook-id. Another endpoint's delivery is 404 like a missing one."""
+    endpoint = await EndpointRepository(session, tenant).get_or_404(endpoint_id)
+    repo = DeliveryRepository(session, tenant)
+    delivery = await repo.of_endpoint(endpoint.id, delivery_id)
+    if delivery is None:
+        raise NotFound("webhook delivery not found")
+    if endpoint.disabled_at is not None:
+        raise Conflict("webhook endpoint is disabled; re-enable it first")
+    if not await repo.schedule_now(delivery):
+        raise Conflict("the delivery is being attempted now")
+    return delivery
 
 
 async def disable_endpoint(

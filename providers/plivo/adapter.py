@@ -26,7 +26,10 @@ from providers.base import (
     ProviderTemporaryError,
 )
 from providers.http import retry_after_s
-from providers.plivo.mapping import BRAND_STATUS, CAMPAIGN_STATUS, NUMBER_LINK, brand_identity
+from providers.plivo.errors import PlivoRejectedError
+from providers.plivo.mapping import NUMBER_LINK
+from providers.plivo.registration import PlivoRegistration
+from providers.plivo.registration_mapping import brand_info, campaign_info
 
 DEFAULT_BASE_URL = "https://api.plivo.com"
 # Plivo documents no limit on ``numbers``; 100 keeps one request small and one refusal cheap.
@@ -37,15 +40,7 @@ PAGE_SIZE = 20
 _ACCOUNT_REFUSALS = frozenset({401, 403})
 
 
-class PlivoRejectedError(ProviderRejectedError):
-    """A 4xx refusal; ``http_status`` tells account refusals from refusals of a request."""
-
-    def __init__(self, reason: str, http_status: int) -> None:
-        super().__init__(reason)
-        self.http_status = http_status
-
-
-class PlivoProvider:
+class PlivoProvider(PlivoRegistration):
     name = "plivo"
     link_batch_size = LINK_BATCH_SIZE
 
@@ -57,6 +52,7 @@ class PlivoProvider:
         base_url: str = DEFAULT_BASE_URL,
         callback_url: str | None = None,
     ) -> None:
+        super().__init__()
         self._client = client
         self._auth = httpx.BasicAuth(auth_id, auth_token)
         self._account = f"{base_url.rstrip('/')}/v1/Account/{quote(auth_id, safe='')}"
@@ -127,37 +123,18 @@ class PlivoProvider:
         )
 
     async def get_brand(self, provider_brand_id: str) -> BrandInfo:
-        body = await self._call("GET", f"/10dlc/Brand/{quote(provider_brand_id, safe='')}/")
-        brand = _object(body, "brand")
-        registration = brand.get("registration_status")
-        if not isinstance(registration, str):
-            raise _garbled("brand without registration_status")
-        vetting = _str_or_none(brand.get("vetting_status"))
-        name = brand.get("brand_alias") or brand.get("company_name")
-        return BrandInfo(
-            provider_brand_id=provider_brand_id,
-            display_name=name if isinstance(name, str) else None,
-            identity_status=brand_identity(registration, vetting),
-            status=BRAND_STATUS.get(registration.upper(), "PENDING"),
-        )
+        return brand_info(await self._brand(provider_brand_id), provider_brand_id)
 
     async def get_campaign(self, provider_campaign_id: str) -> CampaignInfo:
+        return campaign_info(await self._campaign(provider_campaign_id), provider_campaign_id)
+
+    async def _brand(self, provider_brand_id: str) -> dict[str, Any]:
+        body = await self._call("GET", f"/10dlc/Brand/{quote(provider_brand_id, safe='')}/")
+        return _object(body, "brand")
+
+    async def _campaign(self, provider_campaign_id: str) -> dict[str, Any]:
         body = await self._call("GET", f"/10dlc/Campaign/{quote(provider_campaign_id, safe='')}/")
-        campaign = _object(body, "campaign")
-        provider_status = campaign.get("registration_status")
-        if not isinstance(provider_status, str):
-            raise _garbled("campaign without registration_status")
-        brand_id = campaign.get("brand_id")
-        usecase = campaign.get("usecase")
-        return CampaignInfo(
-            provider_campaign_id=provider_campaign_id,
-            provider_brand_id=brand_id if isinstance(brand_id, str) and brand_id else None,
-            # Plivo's campaign ids are the TCR ids (shared campaigns keep theirs).
-            tcr_campaign_id=_str_or_none(campaign.get("campaign_id")) or provider_campaign_id,
-            usecase=usecase if isinstance(usecase, str) else None,
-            status=CAMPAIGN_STATUS.get(provider_status.upper(), "PENDING"),
-            provider_status=provider_status,
-        )
+        return _object(body, "campaign")
 
     async def get_number(self, number: str) -> NumberInfo:
         body = await self._call("GET", f"/Number/{_plivo_number(number)}/")
@@ -269,7 +246,9 @@ class PlivoProvider:
         if status == 404:
             raise ProviderObjectNotFound(f"plivo: {_error_text(response)}")
         if status >= 400:
-            raise PlivoRejectedError(f"plivo: {_error_text(response)}", status)
+            raise PlivoRejectedError(
+                f"plivo: {_error_text(response)}", status, _error_fields(response)
+            )
         if empty_ok and not response.content.strip():
             return {}
         try:
@@ -314,10 +293,6 @@ def _garbled(what: str) -> ProviderTemporaryError:
     return ProviderTemporaryError(f"plivo: unexpected response: {what}")
 
 
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def _object(body: dict[str, Any], key: str) -> dict[str, Any]:
     value = body.get(key)
     if not isinstance(value, dict):
@@ -348,6 +323,20 @@ def _failure_reason(entry: dict[str, Any]) -> str:
         if isinstance(text, str) and text.strip():
             return f"plivo: {text.strip()}"
     return "plivo: linking failed"
+
+
+def _error_fields(response: httpx.Response) -> dict[str, str]:
+    """A validation answer's ``{"error": {"field": ["message", …]}}`` as field → text."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return {}
+    if not isinstance(error, dict):
+        return {}
+    return {
+        str(field): "; ".join(map(str, msgs)) if isinstance(msgs, list) else str(msgs)
+        for field, msgs in error.items()
+    }
 
 
 def _error_text(response: httpx.Response) -> str:

@@ -1,4 +1,4 @@
-"""Plivo webhooks: request signatures (V3, and the older V2) and number-linking status callbacks.
+"""Plivo webhooks: request signatures (V3, and the older V2) and status callbacks.
 
 V3 (``X-Plivo-Signature-V3`` with ``X-Plivo-Signature-V3-Nonce``) signs
 ``{signed url}.{nonce}`` with HMAC-SHA256 keyed by the auth token, base64. The signed url is
@@ -12,6 +12,9 @@ the callback URL without its query, then:
 A parameter with several values contributes each value, values sorted. The header may carry
 several comma-separated signatures (one per auth token of the account); one match suffices.
 V2 (``X-Plivo-Signature-V2``) signs the URL without its query followed directly by the nonce.
+V2 signs no time and not the body, so a captured V2 request verifies forever: the gateway
+remembers each V2 nonce and refuses it the second time (``refuse_v2_replay``). When both
+headers are present V3 is checked and V2 ignored.
 """
 
 import base64
@@ -24,6 +27,7 @@ from urllib.parse import parse_qs, urlparse, urlunparse
 
 from providers.base import LinkState, LinkStatus
 from providers.events import LinkEvent, ProviderEvent, WebhookSignatureError
+from providers.plivo.callbacks import REGISTRATION_ENDPOINTS, registration_events
 from providers.plivo.mapping import LINK_CALLBACK, UNLINK_CALLBACK
 
 V3_HEADER = "X-Plivo-Signature-V3"
@@ -80,6 +84,13 @@ def verify_plivo_request(
         )
     else:
         raise WebhookSignatureError("plivo: request carries no signature")
+
+
+def v2_nonce(headers: Mapping[str, str]) -> str | None:
+    """The V2 nonce a request was verified by, or None if V3 verified it (or none was sent)."""
+    if headers.get(V3_HEADER) or not headers.get(V2_HEADER):
+        return None
+    return headers.get(V2_NONCE_HEADER) or None
 
 
 def signed_url_v3(method: str, url: str, params: Params | bytes | None = None) -> str:
@@ -161,21 +172,19 @@ def _body_params(body: bytes, content_type: str) -> Params | None:
 
 # --- status callbacks -------------------------------------------------------------------------
 
-_NOT_LINK_ENDPOINTS = frozenset({"brand", "campaign"})
-
 
 def parse_plivo_event(body: bytes, content_type: str) -> list[ProviderEvent]:
-    """The link events of a number-linking (or unlinking) status callback.
+    """The events of a status callback: link events of a number-linking (or unlinking)
+    callback, registration events of a brand or campaign callback (``callbacks``).
 
     Accepts a form-encoded or JSON body with ``number``, ``status`` and ``campaign_id``, or a
     JSON ``phone_numbers`` list of ``{number, status}``. For a GET callback pass the query
-    string as a form body. Brand and campaign callbacks give no link event. Raises
-    ``ValueError`` for anything else.
+    string as a form body. Raises ``ValueError`` for anything else.
     """
     payload = _callback_payload(body, content_type)
     endpoint = str(payload.get("endpoint") or "number_linking").lower()
-    if endpoint in _NOT_LINK_ENDPOINTS:
-        return []
+    if endpoint in REGISTRATION_ENDPOINTS:
+        return registration_events(endpoint, payload)
     if endpoint not in ("number_linking", "number_unlinking"):
         raise ValueError(f"plivo callback for unknown endpoint {endpoint!r}")
     unlinking = endpoint == "number_unlinking"

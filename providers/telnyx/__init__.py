@@ -1,4 +1,5 @@
-"""Telnyx: 10DLC number assignments over its REST API; Ed25519-signed webhooks."""
+"""Telnyx: 10DLC registration (brands, verification, campaigns, sharing) and number
+assignments over its REST API; Ed25519-signed webhooks."""
 
 from collections.abc import Mapping
 
@@ -15,7 +16,12 @@ from providers.descriptor import (
     WebhookHandler,
 )
 from providers.events import ProviderEvent, WebhookSignatureError
-from providers.telnyx.adapter import DEFAULT_BASE_URL, TelnyxProvider
+from providers.telnyx.adapter import TelnyxProvider
+from providers.telnyx.client import DEFAULT_BASE_URL
+from providers.telnyx.registration_fields import (
+    UPDATABLE_BRAND_FIELDS,
+    UPDATABLE_CAMPAIGN_FIELDS,
+)
 from providers.telnyx.webhooks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -73,7 +79,12 @@ class TelnyxCredentials(BaseModel):
 def build(context: AdapterContext) -> Provider:
     settings = context.settings
     assert isinstance(settings, TelnyxSettings)
-    return TelnyxProvider(context.client(), context.credentials["api_key"], settings.base_url)
+    return TelnyxProvider(
+        context.client(),
+        context.credentials["api_key"],
+        settings.base_url,
+        webhook_url=context.webhook_url,
+    )
 
 
 def verify(hook: InboundWebhook, credentials: Mapping[str, str]) -> None:
@@ -108,11 +119,31 @@ DESCRIPTOR = ProviderDescriptor(
             Capability.LIST_NUMBERS,
             Capability.LIST_CAMPAIGN_NUMBERS,
             Capability.LIST_PROFILE_NUMBERS,
+            # registration: every operation (docs/providers.md "Registration operations")
+            Capability.REGISTER_BRAND,
+            Capability.FIND_BY_REFERENCE,
+            Capability.UPDATE_BRAND,
+            Capability.DELETE_BRAND,
+            Capability.RESEND_2FA_EMAIL,
+            Capability.SMS_OTP,
+            Capability.BRAND_FEEDBACK,
+            Capability.VETTING,
+            Capability.IMPORT_VETTING,
+            Capability.REVET,
+            Capability.QUALIFY_USECASE,
+            Capability.REGISTER_CAMPAIGN,
+            Capability.UPDATE_CAMPAIGN,
+            Capability.DEACTIVATE_CAMPAIGN,
+            Capability.APPEAL_CAMPAIGN,
+            Capability.CARRIER_STATUS,
+            Capability.ACCEPT_SHARED_CAMPAIGN,
         }
     ),
     credentials_model=TelnyxCredentials,
     credentials_hint=hint,
     webhooks=WebhookHandler(verify=verify, parse=parse),
+    updatable_brand_fields=UPDATABLE_BRAND_FIELDS,
+    updatable_campaign_fields=UPDATABLE_CAMPAIGN_FIELDS,
 )
 
 __all__ = ["DESCRIPTOR", "TelnyxCredentials", "TelnyxProvider", "TelnyxSettings"]

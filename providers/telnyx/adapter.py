@@ -1,17 +1,11 @@
-"""Telnyx 10DLC adapter (raw httpx, async; one pooled client shared by every account).
-
-Telnyx answers 10DLC resources without a ``data`` envelope, errors as
-``{"errors": [{"code", "title", "detail"}]}``, and 429 with ``x-ratelimit-*`` headers.
-"""
+"""Telnyx 10DLC adapter (raw httpx, async; one pooled client shared by every account): number
+assignments and listings here, registration in ``brands`` and ``campaigns``, requests and
+errors in ``client``."""
 
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
-
 from providers.base import (
-    BrandInfo,
-    CampaignInfo,
     CampaignNumberPage,
     LinkState,
     LinkStatus,
@@ -22,19 +16,12 @@ from providers.base import (
     ProfileTaskStatus,
     ProviderObjectNotFound,
     ProviderRejectedError,
-    ProviderTemporaryError,
 )
-from providers.http import retry_after_s
 from providers.telnyx import inventory
-from providers.telnyx.mapping import (
-    ASSIGNMENT,
-    BRAND_STATUS,
-    CAMPAIGN_STATUS,
-    IDENTITY_STATUSES,
-    assignment_link_status,
-)
+from providers.telnyx.campaigns import TelnyxCampaigns
+from providers.telnyx.client import field, garbled
+from providers.telnyx.mapping import ASSIGNMENT, assignment_link_status
 
-DEFAULT_BASE_URL = "https://api.telnyx.com/v2"
 _ASSIGNMENTS = "/10dlc/phone_number_campaigns"
 _BY_PROFILE = "/10dlc/phoneNumberAssignmentByProfile"
 # Other 10DLC lists allow up to 500 a page; a page shorter than this is the last one.
@@ -42,16 +29,8 @@ _TASK_PAGE_SIZE = 100
 _TASK_MAX_PAGES = 1000  # a bound in case the server ignores ``page`` and repeats full pages
 
 
-class TelnyxProvider:
-    name = "telnyx"
+class TelnyxProvider(TelnyxCampaigns):
     link_batch_size = 1  # Telnyx assigns one number per call (or by messaging profile)
-
-    def __init__(
-        self, client: httpx.AsyncClient, api_key: str, base_url: str = DEFAULT_BASE_URL
-    ) -> None:
-        self._client = client
-        self._headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
-        self._base = base_url.rstrip("/")
 
     async def link(self, number: str, campaign_ref: str) -> None:
         await self._call(
@@ -79,42 +58,18 @@ class TelnyxProvider:
             body = await self._call("GET", f"{_ASSIGNMENTS}/{number}")
         except ProviderObjectNotFound:
             return LinkStatus(LinkState.UNLINKED)
-        status = _field(body, "assignmentStatus", str)
+        status = field(body, "assignmentStatus", str)
         if status not in ASSIGNMENT:
-            raise _garbled(f"unknown assignmentStatus {status!r}")
+            raise garbled(f"unknown assignmentStatus {status!r}")
         _, targets_campaign = ASSIGNMENT[status]
-        campaign = _field(body, "campaignId", str) if targets_campaign else None
+        campaign = field(body, "campaignId", str) if targets_campaign else None
         return assignment_link_status(status, campaign, body.get("failureReasons"))
-
-    async def get_brand(self, provider_brand_id: str) -> BrandInfo:
-        body = await self._call("GET", f"/10dlc/brand/{provider_brand_id}")
-        identity = body.get("identityStatus") or "UNVERIFIED"
-        if identity not in IDENTITY_STATUSES:
-            raise _garbled(f"unknown identityStatus {identity!r}")
-        return BrandInfo(
-            provider_brand_id=provider_brand_id,
-            display_name=body.get("displayName"),
-            identity_status=identity,
-            status=BRAND_STATUS.get(str(body.get("status")), "PENDING"),
-        )
-
-    async def get_campaign(self, provider_campaign_id: str) -> CampaignInfo:
-        body = await self._call("GET", f"/10dlc/campaign/{provider_campaign_id}")
-        provider_status = body.get("campaignStatus")
-        return CampaignInfo(
-            provider_campaign_id=provider_campaign_id,
-            provider_brand_id=body.get("brandId"),
-            tcr_campaign_id=body.get("tcrCampaignId"),
-            usecase=body.get("usecase"),
-            status=CAMPAIGN_STATUS.get(str(provider_status), "PENDING"),
-            provider_status=provider_status,
-        )
 
     async def get_number(self, number: str) -> NumberInfo:
         body = await self._call("GET", "/phone_numbers", params={"filter[phone_number]": number})
         records = body.get("data")
         if not isinstance(records, list):
-            raise _garbled("phone_numbers without a data list")
+            raise garbled("phone_numbers without a data list")
         match = next(
             (r for r in records if isinstance(r, dict) and r.get("phone_number") == number), None
         )
@@ -177,16 +132,16 @@ class TelnyxProvider:
             _BY_PROFILE,
             json={"messagingProfileId": messaging_profile_id, "campaignId": campaign_ref},
         )
-        task_id: str = _field(body, "taskId", str)
+        task_id: str = field(body, "taskId", str)
         return task_id
 
     async def get_profile_task(self, task_id: str) -> ProfileTask:
         body = await self._call("GET", f"{_BY_PROFILE}/{task_id}")
-        status = _field(body, "status", str)
+        status = field(body, "status", str)
         try:
             return ProfileTask(task_id=task_id, status=ProfileTaskStatus(status))
         except ValueError:
-            raise _garbled(f"unknown task status {status!r}") from None
+            raise garbled(f"unknown task status {status!r}") from None
 
     async def list_profile_task_numbers(self, task_id: str) -> list[ProfileTaskNumber]:
         numbers: list[ProfileTaskNumber] = []
@@ -196,50 +151,21 @@ class TelnyxProvider:
                 f"{_BY_PROFILE}/{task_id}/phoneNumbers",
                 params={"page": page, "recordsPerPage": _TASK_PAGE_SIZE},
             )
-            records = _field(body, "records", list)
+            records = field(body, "records", list)
             for record in records:
                 if not isinstance(record, dict):
-                    raise _garbled("task number record is not an object")
+                    raise garbled("task number record is not an object")
                 reason = record.get("failureReasons") or record.get("reason")
                 numbers.append(
                     ProfileTaskNumber(
-                        number=_field(record, "phoneNumber", str),
-                        status=_field(record, "status", str),
+                        number=field(record, "phoneNumber", str),
+                        status=field(record, "status", str),
                         reason=str(reason) if reason else None,
                     )
                 )
             if len(records) < _TASK_PAGE_SIZE:
                 return numbers
-        raise _garbled(f"task {task_id} lists more than {_TASK_MAX_PAGES} pages")
-
-    async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = await self._client.request(
-                method, self._base + path, headers=self._headers, **kwargs
-            )
-        except httpx.TimeoutException:
-            raise ProviderTemporaryError("telnyx: request timed out") from None
-        except httpx.TransportError as exc:
-            raise ProviderTemporaryError(
-                f"telnyx: connection failed ({type(exc).__name__})"
-            ) from None
-        if response.status_code == 429:
-            raise ProviderTemporaryError(
-                "telnyx: rate limited", retry_after=retry_after_s(response.headers)
-            )
-        if response.status_code >= 500:
-            raise ProviderTemporaryError(f"telnyx: HTTP {response.status_code}")
-        if response.status_code == 404:
-            raise ProviderObjectNotFound(f"telnyx: {_error_text(response)}")
-        if response.status_code >= 400:
-            raise ProviderRejectedError(f"telnyx: {_error_text(response)}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise _garbled(f"non-JSON response ({response.headers.get('content-type')})") from None
-        if not isinstance(body, dict):
-            raise _garbled("response is not a JSON object")
-        return body
+        raise garbled(f"task {task_id} lists more than {_TASK_MAX_PAGES} pages")
 
 
 def _page(token: str | None) -> int:
@@ -251,24 +177,3 @@ def _page(token: str | None) -> int:
 
 def _next(page: int, seen: int, body: dict[str, Any]) -> str | None:
     return inventory.next_token(page, inventory.PAGE_SIZE, seen, body.get("meta"))
-
-
-def _garbled(what: str) -> ProviderTemporaryError:
-    return ProviderTemporaryError(f"telnyx: unexpected response: {what}")
-
-
-def _field(body: dict[str, Any], name: str, kind: type) -> Any:
-    value = body.get(name)
-    if not isinstance(value, kind):
-        raise _garbled(f"missing or malformed {name}")
-    return value
-
-
-def _error_text(response: httpx.Response) -> str:
-    try:
-        errors = response.json().get("errors") or []
-        first = errors[0]
-        text = first.get("detail") or first.get("title") or first.get("code")
-        return f"{text} (HTTP {response.status_code})"
-    except (ValueError, AttributeError, IndexError, TypeError):
-        return f"HTTP {response.status_code}"

@@ -19,22 +19,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from providers.base import LinkState, LinkStatus
-from providers.events import (
-    BrandEvent,
-    CampaignEvent,
-    LinkEvent,
-    ProviderEvent,
-    WebhookSignatureError,
-)
-from providers.telnyx.mapping import (
-    ASSIGNMENT,
-    BRAND_EVENT_STATUS,
-    BRAND_STATUS,
-    CAMPAIGN_EVENT_STATUS,
-    CAMPAIGN_STATUS,
-    IDENTITY_STATUSES,
-    NUMBER_EVENT_ASSIGNMENT,
-    assignment_link_status,
+from providers.events import LinkEvent, ProviderEvent, WebhookSignatureError
+from providers.telnyx.mapping import ASSIGNMENT, NUMBER_EVENT_ASSIGNMENT, assignment_link_status
+from providers.telnyx.registration_events import (
+    brand_event,
+    campaign_event,
+    required,
+    text,
+    upper,
 )
 
 SIGNATURE_HEADER = "telnyx-signature-ed25519"
@@ -103,7 +95,7 @@ def parse_telnyx_event(raw_body: bytes) -> list[ProviderEvent]:
         raise ValueError("telnyx webhook: body is not a JSON object")
     data = document.get("data")
     if data is None and "campaignId" in document:
-        return _campaign_event(document, None, None)
+        return list(campaign_event(document, None, None))
     if not isinstance(data, dict):
         raise ValueError("telnyx webhook: no data object")
     event_type = data.get("event_type")
@@ -126,10 +118,10 @@ def parse_telnyx_event(raw_body: bytes) -> list[ProviderEvent]:
 def _number_event(
     payload: dict[str, Any], occurred_at: datetime | None, event_id: str | None
 ) -> list[ProviderEvent]:
-    number = _required(payload, "phoneNumber")
-    assignment_status = _text(payload, "assignmentStatus")
+    number = required(payload, "phoneNumber")
+    assignment_status = text(payload, "assignmentStatus")
     if assignment_status not in ASSIGNMENT:
-        step = (_upper(payload, "type"), _upper(payload, "status"))
+        step = (upper(payload, "type"), upper(payload, "status"))
         if step not in NUMBER_EVENT_ASSIGNMENT:
             return []
         assignment_status = NUMBER_EVENT_ASSIGNMENT[step]
@@ -137,75 +129,18 @@ def _number_event(
         status = LinkStatus(LinkState.UNLINKED)
     else:
         _, targets_campaign = ASSIGNMENT[assignment_status]
-        campaign = _required(payload, "campaignId") if targets_campaign else None
+        campaign = required(payload, "campaignId") if targets_campaign else None
         failure = payload.get("failureReasons") or payload.get("description")
         status = assignment_link_status(assignment_status, campaign, failure)
     return [LinkEvent(number, status, occurred_at, event_id)]
 
 
-def _campaign_event(
-    payload: dict[str, Any], occurred_at: datetime | None, event_id: str | None
-) -> list[ProviderEvent]:
-    campaign_id = _required(payload, "campaignId")
-    provider_status = _text(payload, "campaignStatus")
-    if provider_status is None or provider_status not in CAMPAIGN_STATUS:
-        step = (_upper(payload, "type"), _upper(payload, "status"))
-        if step not in CAMPAIGN_EVENT_STATUS:
-            return []  # informational steps (billing, number pool, dormancy notices)
-        provider_status = CAMPAIGN_EVENT_STATUS[step]
-    return [
-        CampaignEvent(
-            provider_campaign_id=campaign_id,
-            status=CAMPAIGN_STATUS[provider_status],
-            provider_status=provider_status,
-            occurred_at=occurred_at,
-            event_id=event_id,
-        )
-    ]
-
-
-def _brand_event(
-    payload: dict[str, Any], occurred_at: datetime | None, event_id: str | None
-) -> list[ProviderEvent]:
-    identity = _text(payload, "identityStatus")
-    raw_status = _text(payload, "status")
-    if raw_status not in BRAND_STATUS:
-        step = (_upper(payload, "type"), _upper(payload, "status"))
-        raw_status = BRAND_EVENT_STATUS.get(step)
-    # Emitted even when neither is known: the brand changed and is worth reading again.
-    return [
-        BrandEvent(
-            provider_brand_id=_required(payload, "brandId"),
-            identity_status=identity if identity in IDENTITY_STATUSES else None,
-            status=BRAND_STATUS[raw_status] if raw_status is not None else None,
-            occurred_at=occurred_at,
-            event_id=event_id,
-        )
-    ]
-
-
 _Parser = Callable[[dict[str, Any], datetime | None, str | None], list[ProviderEvent]]
 _PARSERS: dict[str, _Parser] = {
     "10dlc.phone_number.update": _number_event,
-    "10dlc.campaign.update": _campaign_event,
-    "10dlc.brand.update": _brand_event,
+    "10dlc.campaign.update": lambda *event: list(campaign_event(*event)),
+    "10dlc.brand.update": lambda *event: list(brand_event(*event)),
 }
-
-
-def _required(payload: dict[str, Any], name: str) -> str:
-    value = payload.get(name)
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"telnyx webhook: payload without {name}")
-    return value
-
-
-def _text(payload: dict[str, Any], name: str) -> str | None:
-    value = payload.get(name)
-    return value if isinstance(value, str) else None
-
-
-def _upper(payload: dict[str, Any], name: str) -> str:
-    return (_text(payload, name) or "").upper()
 
 
 def _occurred_at(value: object) -> datetime | None:

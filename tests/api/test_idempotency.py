@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from app.api.idempotency import fingerprint
-from app.jobs.idempotency_purge import purge_expired
+from app.jobs.retention import IDEMPOTENCY_KEYS, purge_batch
 from tests.support.api import World, data, error_code, us_number
 from tests.support.app import test_settings
 from tests.support.committed import CommittedWorld, committed_world, wait_until
@@ -237,7 +237,7 @@ async def test_purge_deletes_only_keys_older_than_the_ttl(cw: CommittedWorld) ->
         " WHERE key = 'expired'",
     )
     async with cw.sessions.begin() as session:
-        assert await purge_expired(session, timedelta(hours=24)) == 1
+        assert await purge_batch(session, IDEMPOTENCY_KEYS, timedelta(hours=24), 100) == 1
     assert await cw.rows("SELECT key FROM idempotency_keys") == [("kept",)]
 
 

@@ -26,7 +26,7 @@ ATTACH_CODES = {
 
 
 # POST actions that take no body
-BODYLESS_ACTIONS = ("/refresh", "/2fa-email", "/otp", "/revet")
+BODYLESS_ACTIONS = ("/refresh", "/2fa-email", "/otp", "/revet", "/retry")
 
 
 def documented_codes(operation: dict[str, Any]) -> set[str]:

@@ -9,7 +9,16 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db.models import Brand, BulkTask, Campaign, PhoneNumber, WebhookEndpoint
+from app.db.models import (
+    Brand,
+    BulkTask,
+    Campaign,
+    Event,
+    PhoneNumber,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from app.kit.ids import new_id
 from tests.support.api import Api, World, data, error_code
 
 Call = Callable[[str, dict[str, Any]], Awaitable[httpx.Response]]
@@ -37,7 +46,13 @@ async def owner_objects(world: World) -> dict[str, Any]:
     audit = data(
         await world.api.post("/v1/audits", world.test_key, {"campaign_id": campaign["id"]}), 202
     )
+    [event, *_] = data(await world.api.get("/v1/events", world.test_key))  # the newest
+    await world.number()  # an event the endpoint receives
+    deliveries = f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"
+    [delivery, *_] = data(await world.api.get(deliveries, world.test_key))
     return {
+        "webhook_delivery": delivery,
+        "event": event,
         "brand": brand,
         "campaign": campaign,
         "number": number,
@@ -113,6 +128,7 @@ def single_object_calls(api: Api) -> dict[tuple[str, str], Call]:
         ),
         **registration_calls(api),
         ("GET", n): lambda k, o: api.get(f"/v1/phone-numbers/{o['number']['id']}", k),
+        ("GET", "/v1/events/{event_id}"): lambda k, o: api.get(f"/v1/events/{o['event']['id']}", k),
         ("PATCH", n): lambda k, o: api.patch(
             f"/v1/phone-numbers/{o['number']['id']}", k, {"label": "mine now"}
         ),
@@ -172,6 +188,17 @@ def single_object_calls(api: Api) -> dict[tuple[str, str], Call]:
         ("POST", w + "/rotate-secret"): lambda k, o: api.post(
             f"/v1/webhook-endpoints/{o['webhook_endpoint']['id']}/rotate-secret", k
         ),
+        ("PATCH", w): lambda k, o: api.patch(
+            f"/v1/webhook-endpoints/{o['webhook_endpoint']['id']}", k, {"description": "x"}
+        ),
+        ("GET", w + "/deliveries"): lambda k, o: api.get(
+            f"/v1/webhook-endpoints/{o['webhook_endpoint']['id']}/deliveries", k
+        ),
+        ("POST", w + "/deliveries/{delivery_id}/retry"): lambda k, o: api.post(
+            f"/v1/webhook-endpoints/{o['webhook_endpoint']['id']}/deliveries/"
+            f"{o['webhook_delivery']['id']}/retry",
+            k,
+        ),
     }
 
 
@@ -180,6 +207,7 @@ LIST_ROUTES = {
     "/v1/campaigns": "campaign",
     "/v1/phone-numbers": "number",
     "/v1/webhook-endpoints": "webhook_endpoint",
+    "/v1/events": "event",
 }
 CREATE_ROUTES = {
     ("POST", "/v1/brands"),
@@ -320,9 +348,30 @@ async def test_test_key_sees_no_live_objects(
             provider="telnyx",
             phase="list",
         )
-        session.add_all([task, audit])
+        event = Event(
+            org_id=world.org_id,
+            mode="live",
+            id=new_id(),
+            type="brand.updated",
+            resource_type="brand",
+            resource_id=brand.id,
+            data={},
+        )
+        delivery = WebhookDelivery(
+            id=new_id(),
+            org_id=world.org_id,
+            mode="live",
+            endpoint_id=endpoint.id,
+            url=endpoint.url,
+            event_type=event.type,
+            event_id=event.id,
+            payload={},
+        )
+        session.add_all([task, audit, event, delivery])
         await session.flush()
         owner = {
+            "webhook_delivery": {"id": str(delivery.id)},
+            "event": {"id": str(event.id)},
             "audit": {"id": str(audit.id)},
             "brand": {"id": str(brand.id)},
             "campaign": {"id": str(campaign.id)},

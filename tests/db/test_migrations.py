@@ -119,3 +119,98 @@ def test_0006_refuses_stored_numbers_that_are_not_exact_e164(
     upgrade(empty_url, "0006")
     with connect() as conn:
         assert revision(conn) == "0006"
+
+
+def status_deliveries_after_a_status_change(conn: Connection, org: str, number: str) -> int:
+    """Changes the number's status by a plain UPDATE and counts the deliveries it queued."""
+    conn.execute(
+        text("UPDATE phone_numbers SET carrier_line_option_status = 'pending' WHERE id = :id"),
+        {"id": number},
+    )
+    count = conn.execute(text("SELECT count(*) FROM webhook_deliveries")).scalar_one()
+    conn.execute(text("UPDATE phone_numbers SET carrier_line_option_status = NULL"))
+    conn.execute(text("DELETE FROM webhook_deliveries"))
+    return int(count)
+
+
+def test_0009_replaces_the_status_trigger_with_events_and_back(
+    empty_url: str, connect: Callable[[], Connection]
+) -> None:
+    upgrade(empty_url, "0008")
+    with connect() as conn, conn.begin():
+        org = str(conn.execute(text("INSERT INTO orgs (id, name) VALUES (gen_random_uuid(),"
+                                    " 'o') RETURNING id")).scalar_one())  # fmt: skip
+        number = add_number(conn, org, "+14155559900")
+        conn.execute(
+            text(
+                "INSERT INTO webhook_endpoints (id, org_id, mode, url, secret) VALUES"
+                " (gen_random_uuid(), :org, 'test', 'https://example.com/hook', 'x')"
+            ),
+            {"org": org},
+        )
+        assert status_deliveries_after_a_status_change(conn, org, number) == 1  # the trigger
+
+    upgrade(empty_url, "0009")
+    with connect() as conn, conn.begin():
+        assert "events" in tables(conn)
+        # statements write events and deliveries themselves now: a bare UPDATE queues nothing
+        assert status_deliveries_after_a_status_change(conn, org, number) == 0
+        ids = conn.execute(
+            text("SELECT time_ordered_uuid() FROM generate_series(1, 50) ORDER BY 1")
+        ).scalars()
+        made = conn.execute(text("SELECT time_ordered_uuid(), time_ordered_uuid()")).one()
+        assert len(set(ids)) == 50 and made[0] < made[1]  # in the order they were made
+        conn.execute(
+            text(
+                "INSERT INTO events (id, org_id, mode, type, resource_type, resource_id)"
+                " VALUES (time_ordered_uuid(), :org, 'test', 'phone_number.created',"
+                " 'phone_number', :number)"
+            ),
+            {"org": org, "number": number},
+        )
+
+    downgrade(empty_url, "0008")
+    with connect() as conn, conn.begin():
+        assert "events" not in tables(conn)
+        assert status_deliveries_after_a_status_change(conn, org, number) == 1  # restored
+    upgrade(empty_url)
+    with connect() as conn:
+        assert revision(conn) == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_0010_keys_existing_deliveries_by_target_and_goes_back(
+    empty_url: str, connect: Callable[[], Connection]
+) -> None:
+    upgrade(empty_url, "0009")
+    insert = text(
+        "INSERT INTO webhook_deliveries (id, org_id, mode, endpoint_id, url, event_type, payload)"
+        " VALUES (gen_random_uuid(), :org, 'test', :endpoint, :url, 't', '{}') RETURNING id"
+    )
+    with connect() as conn, conn.begin():
+        org = str(conn.execute(text("INSERT INTO orgs (id, name) VALUES (gen_random_uuid(),"
+                                    " 'o') RETURNING id")).scalar_one())  # fmt: skip
+        endpoint = str(conn.execute(text("INSERT INTO webhook_endpoints (id, org_id, mode, url,"
+                                         " secret) VALUES (gen_random_uuid(), :org, 'test',"
+                                         " 'https://a.example/h', '') RETURNING id"),
+                                    {"org": org}).scalar_one())  # fmt: skip
+        to_endpoint = conn.execute(
+            insert, {"org": org, "endpoint": endpoint, "url": "https://a.example/h"}
+        ).scalar_one()
+        to_status = conn.execute(
+            insert, {"org": org, "endpoint": None, "url": "https://u:p@Hooks.Example:8443/s?x"}
+        ).scalar_one()
+    upgrade(empty_url, "0010")
+    with connect() as conn:
+        rows = conn.execute(text("SELECT id, target_key FROM webhook_deliveries")).all()
+        keys: dict[object, str] = {row[0]: row[1] for row in rows}
+        assert keys[to_endpoint] == endpoint
+        assert keys[to_status] == f"status_url:{org}:test:hooks.example:8443"
+        columns = {c["name"] for c in inspect(conn).get_columns("webhook_endpoints")}
+        assert {"failing_since", "disabled_reason"} <= columns
+    downgrade(empty_url, "0009")
+    with connect() as conn:
+        assert revision(conn) == "0009"
+        columns = {c["name"] for c in inspect(conn).get_columns("webhook_deliveries")}
+        assert "target_key" not in columns and "last_status_code" not in columns
+        assert conn.execute(text("SELECT count(*) FROM webhook_deliveries")).scalar_one() == 2
+    upgrade(empty_url)

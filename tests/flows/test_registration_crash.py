@@ -16,9 +16,11 @@ import httpx
 
 from app.jobs.context import JobContext
 from app.jobs.registration_recovery import RegistrationRecoveryJob
+from tests.providers.telnyx.fake_server import FakeTelnyx
 from tests.support.api import data, error_code
 from tests.support.app import TEST_SECRET_KEY, test_catalog, test_settings
 from tests.support.committed import CommittedWorld, committed_world, stop, wait_until
+from tests.support.live import put_account
 from tests.support.registration import brand_body, campaign_body, run_registration_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +35,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def crashing_api(url: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def crashing_api(
+    url: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if k != "NUMLINK_TEST_DATABASE_URL"}
     environment.update(
@@ -43,6 +47,7 @@ def crashing_api(url: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
             "NUMLINK_SANDBOX_DELAY_S": "0",
             "NUMLINK_REGISTRATION_LEASE_S": str(LEASE_S),
             "NUMLINK_LOG_LEVEL": "WARNING",
+            **(env or {}),
         }
     )
     process = subprocess.Popen(
@@ -121,6 +126,56 @@ async def test_a_crash_after_the_provider_answered_loses_nothing_and_duplicates_
         again = data(await api.post("/v1/campaigns", key, body), 200)
         assert again["id"] == adopted[0]["id"]
         assert await counts(cw, "campaign") == (1, 1, 0)
+
+
+async def numlink_counts(cw: CommittedWorld, kind: str) -> tuple[int, int]:
+    """(numlink's rows, registrations in flight) of ``kind``."""
+    rows = await cw.scalar(f"SELECT count(*) FROM {kind}s")
+    held = await cw.scalar("SELECT count(*) FROM registration_intents WHERE kind = :k", k=kind)
+    return int(rows), int(held)
+
+
+async def test_a_crash_after_telnyx_answered_loses_nothing_and_duplicates_nothing(
+    fresh_db: Callable[[], str],
+) -> None:
+    """The same crash against the fake Telnyx, in live mode: Telnyx holds exactly one brand
+    and one campaign, which numlink finds again (by the reference in the brand's webhook URL,
+    and the campaign's ``referenceId``)."""
+    with FakeTelnyx("KEY-crash-0001", settle_after_s=0.0) as fake:
+        catalog = test_catalog(telnyx={"base_url": fake.base_url})
+        env = {"NUMLINK_TELNYX_BASE_URL": fake.base_url}
+        async with committed_world(fresh_db, SETTINGS, catalog=catalog) as cw:
+            key, api = cw.world.live_key, cw.api
+            await put_account(api, key, "telnyx", {"api_key": "KEY-crash-0001"})
+            with crashing_api(cw.url, env) as (process, base):
+                await post_until_killed(process, base, "/v1/brands", key, brand_body("telnyx"))
+            assert len(fake.registered()["brands"]) == 1
+            assert await numlink_counts(cw, "brand") == (0, 1)
+
+            await asyncio.sleep(LEASE_S + 0.2)
+            headers = {"Idempotency-Key": "crash/v1/brands"}
+            response = await api.post("/v1/brands", key, brand_body("telnyx"), headers=headers)
+            brand = data(response, 201)
+            (held,) = fake.registered()["brands"]
+            assert brand["provider_brand_id"] == held["brandId"]
+            assert await numlink_counts(cw, "brand") == (1, 0)
+
+            verified = data(await api.post(f"/v1/brands/{brand['id']}/refresh", key, {}))
+            assert verified["identity_status"] == "VERIFIED"
+            body = campaign_body(brand["id"])
+            with crashing_api(cw.url, env) as (process, base):
+                await post_until_killed(process, base, "/v1/campaigns", key, body)
+            assert len(fake.registered()["campaigns"]) == 1
+            assert await numlink_counts(cw, "campaign") == (0, 1)
+            await asyncio.sleep(LEASE_S + 0.2)
+            assert await run_registration_jobs(cw.sessions, SETTINGS, catalog) >= 1
+            (campaign,) = fake.registered()["campaigns"]
+            adopted = data(await api.get("/v1/campaigns", key))
+            assert [c["provider_campaign_id"] for c in adopted] == [campaign["campaignId"]]
+            assert await numlink_counts(cw, "campaign") == (1, 0)
+            again = data(await api.post("/v1/campaigns", key, body), 200)
+            assert again["id"] == adopted[0]["id"]
+            assert len(fake.registered()["campaigns"]) == 1
 
 
 async def test_an_outage_leaves_nothing_once_the_job_has_asked(

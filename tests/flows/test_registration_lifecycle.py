@@ -13,6 +13,7 @@ from tests.support.api import Api, World, data
 from tests.support.app import settle
 from tests.support.registration import (
     DELAY_S,
+    LIFECYCLE,
     after_review,
     delayed_catalog,
     lifecycle,
@@ -37,14 +38,7 @@ async def test_brand_to_propagated_link(
         await after_review(sessions, settings, catalog)
 
     steps, campaign = await lifecycle(api, world.test_key, "sandbox", reviews_end)
-    assert [s[:2] for s in steps] == [
-        ("register brand", 201),
-        ("get brand", 200),
-        ("qualify", 200),
-        ("register campaign", 201),
-        ("get campaign", 200),
-        ("carriers", 200),
-    ]
+    assert [s[:2] for s in steps] == LIFECYCLE
     number = await world.number()
     assert data(await world.attach(number["id"], campaign["id"]))["carrier_line_option_status"] == (
         "pending"

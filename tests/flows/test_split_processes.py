@@ -64,3 +64,24 @@ async def test_api_and_worker_apart_share_the_secret_key(
         stop(api_process, signal.SIGTERM)
         stop(worker_process, signal.SIGTERM)
         await engine.dispose()
+
+
+async def test_serving_process_excludes_its_startup_heap_from_collections(
+    server: DatabaseServer, tmp_path: Path
+) -> None:
+    """A full collection walking the start-up objects stalled every request on the worker
+    (the attach latency tail): the serving process freezes them and times what remains."""
+    url = server.create_database()
+    port = free_port()
+    env = numlink_env(url, NUMLINK_DATA_DIR=str(tmp_path), NUMLINK_PORT=str(port), **FAST)
+    log = tmp_path / "api.log"
+    process = start_numlink(["api"], env, log)
+    try:
+        await wait_ready(f"http://127.0.0.1:{port}", process, log)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            metrics = (await client.get("/metrics")).text
+        frozen = [line for line in metrics.splitlines() if line.startswith("numlink_gc_frozen")]
+        assert frozen and float(frozen[0].split()[-1]) > 50_000, frozen
+        assert "numlink_gc_pause_seconds_bucket" in metrics or "numlink_gc_pause_seconds" in metrics
+    finally:
+        stop(process, signal.SIGTERM)

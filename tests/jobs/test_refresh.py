@@ -18,6 +18,15 @@ async def live_telnyx(api: Api, world: World) -> None:
     data(await api.request("PUT", "/v1/provider-accounts/telnyx", world.live_key, body))
 
 
+async def read_long_ago(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Every brand and campaign was last read two hours ago: due a refresh."""
+    async with sessions.begin() as session:
+        for table in ("brands", "campaigns"):
+            await session.execute(
+                text(f"UPDATE {table} SET provider_synced_at = now() - interval '2 hours'")
+            )
+
+
 @respx.mock
 async def test_refresh_reads_the_provider_again(api: Api, world: World) -> None:
     await live_telnyx(api, world)
@@ -74,11 +83,7 @@ async def test_worker_refreshes_stale_brands_and_campaigns(
 
         brand_route.respond(200, json={"brandId": "B2", "identityStatus": "VERIFIED"})
         campaign_route.respond(503, text="<html>down</html>")
-        async with sessions.begin() as session:
-            for table in ("brands", "campaigns"):
-                await session.execute(
-                    text(f"UPDATE {table} SET provider_synced_at = now() - interval '2 hours'")
-                )
+        await read_long_ago(sessions)
         assert await refresher.refresh_due() == 1  # the brand; the campaign's read failed
         assert (brand_route.call_count, campaign_route.call_count) == (2, 2)
         assert (
@@ -88,3 +93,36 @@ async def test_worker_refreshes_stale_brands_and_campaigns(
         assert await refresher.refresh_due() == 0
         assert campaign_route.call_count == 2
         assert data(await api.get(f"/v1/campaigns/{campaign['id']}", key))["status"] == "PENDING"
+
+
+@respx.mock
+async def test_worker_leaves_what_was_ended_through_numlink(
+    api: Api,
+    world: World,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    catalog: ProviderCatalog,
+) -> None:
+    """A deleted brand and a deactivated campaign stay as numlink ended them: Telnyx forgets
+    a deleted brand and shows a deactivated campaign as TCR_EXPIRED."""
+    await live_telnyx(api, world)
+    brand_route = respx.get(f"{TELNYX}/10dlc/brand/B3")
+    brand_route.respond(200, json={"brandId": "B3", "identityStatus": "VERIFIED", "status": "OK"})
+    campaign_route = respx.get(f"{TELNYX}/10dlc/campaign/C3")
+    campaign_route.respond(200, json={"brandId": "B3", "campaignStatus": "MNO_PROVISIONED"})
+    respx.delete(f"{TELNYX}/10dlc/campaign/C3").respond(200, json={"time": 1.0})
+    respx.delete(f"{TELNYX}/10dlc/brand/B3").respond(204)
+    key = world.live_key
+    body: dict[str, str] = {"provider": "telnyx", "provider_brand_id": "B3"}
+    brand = data(await api.post("/v1/brands", key, body), 201)
+    body = {"brand_id": brand["id"], "provider_campaign_id": "C3"}
+    campaign = data(await api.post("/v1/campaigns", key, body), 201)
+    assert data(await api.delete(f"/v1/campaigns/{campaign['id']}", key))["status"] == "DEACTIVATED"
+    assert data(await api.delete(f"/v1/brands/{brand['id']}", key))["status"] == "DELETED"
+    brand_route.respond(404, json={"errors": [{"code": "10005", "title": "Not found"}]})
+    campaign_route.respond(200, json={"brandId": "B3", "campaignStatus": "TCR_EXPIRED"})
+    await read_long_ago(sessions)
+    async with JobContext.open(sessions, settings, catalog) as context:
+        assert await ProviderRefreshJob(context).refresh_due() == 0
+    assert (brand_route.call_count, campaign_route.call_count) == (1, 1)
+    assert data(await api.get(f"/v1/campaigns/{campaign['id']}", key))["status"] == "DEACTIVATED"

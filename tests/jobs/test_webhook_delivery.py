@@ -23,6 +23,7 @@ from tests.support.database import DatabaseServer
 from tests.support.receiver import Received, receiver
 
 EVENT = "phone_number.carrier_line_option.updated"
+LINK = "phone_number.campaign.changed"
 
 
 @pytest.fixture(scope="module")
@@ -104,30 +105,34 @@ async def test_status_changes_reach_status_url_and_endpoints(database: str) -> N
                 201,
             )
             number = await status_change(cw, rx.url("/status"))
-            assert await deliverer.process_due(10) == 2
+            # the endpoint takes every event (the number, its link); the status_url the link
+            assert await deliverer.process_due(10) == 3
             assert await deliverer.process_due(10) == 0
 
             signing = data(await cw.api.get("/v1/webhook-signing-secret", key))["secret"]
-            [to_status], [to_endpoint] = rx.to("/status"), rx.to("/endpoint")
+            [to_status] = rx.to("/status")
+            to_endpoint = {verify(endpoint["secret"], r)["type"]: r for r in rx.to("/endpoint")}
+            assert set(to_endpoint) == {LINK, "phone_number.created"}
             event = verify(signing, to_status)
-            assert verify(endpoint["secret"], to_endpoint)["data"] == event["data"]
+            assert verify(endpoint["secret"], to_endpoint[LINK]) == event  # one event, twice
             with pytest.raises(WebhookVerificationError):
                 verify(endpoint["secret"], to_status)  # each target has its own secret
             assert to_status.headers["content-type"] == "application/json"
             assert abs(int(to_status.headers["webhook-timestamp"]) - time.time()) < 60
-            assert event["type"] == EVENT and event["timestamp"].endswith("Z")
-            assert {k: event["data"][k] for k in ("id", "number", "campaign_id", "mode")} == {
+            assert set(event) == {"id", "type", "created_at", "resource", "data"}
+            assert event["type"] == LINK and event["created_at"].endswith("+00:00")
+            assert event["resource"] == {"type": "phone_number", "id": number["id"]}
+            assert {k: event["data"][k] for k in ("id", "number", "campaign_id")} == {
                 "id": number["id"],
                 "number": number["number"],
                 "campaign_id": number["campaign_id"],
-                "mode": "test",
             }
             assert transition(event) == (None, "pending")
+            # the webhook-id is the event's id, whichever target receives it
+            assert to_status.headers["webhook-id"] == event["id"]
+            assert to_endpoint[LINK].headers["webhook-id"] == event["id"]
             rows = await deliveries(cw)
-            assert {str(r["id"]) for r in rows} == {
-                to_status.headers["webhook-id"],
-                to_endpoint.headers["webhook-id"],
-            }
+            assert len(rows) == 3
             assert all(r["delivered_at"] and r["attempts"] == 1 for r in rows)
             assert all(r["next_attempt_at"] is None and r["lease_owner"] is None for r in rows)
 
@@ -240,8 +245,10 @@ async def test_disabled_endpoints_get_nothing(database: str) -> None:
                     "UPDATE webhook_endpoints SET disabled_at = now() WHERE id = %s",
                     (uuid.UUID(ids["racing"]),),
                 )
-            assert await deliverer.process_due(10) == 2  # the deleted one was dropped at once
-            assert [r.path for r in rx.requests] == ["/kept"]
+            # the number and its link, to each endpoint left; the deleted one's deliveries
+            # went at once
+            assert await deliverer.process_due(10) == 4
+            assert [r.path for r in rx.requests] == ["/kept"] * 2
             rows = {r["url"]: r for r in await deliveries(cw)}
             assert rows[urls["kept"]]["delivered_at"] is not None
             for name in ("deleted", "racing"):

@@ -110,9 +110,10 @@ def _reset(writer: asyncio.StreamWriter) -> None:
 def _encode(reply: Reply, keep_alive: bool) -> bytes:
     lines = [
         f"HTTP/1.1 {reply.status} {HTTPStatus(reply.status).phrase}",
-        f"Content-Type: {reply.content_type}",
         f"Content-Length: {len(reply.body)}",
         "Connection: keep-alive" if keep_alive else "Connection: close",
     ]
+    if reply.content_type:  # an empty answer (204) has none
+        lines.insert(1, f"Content-Type: {reply.content_type}")
     lines.extend(f"{name}: {value}" for name, value in reply.headers)
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + reply.body

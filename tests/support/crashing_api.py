@@ -12,7 +12,9 @@ from typing import Any
 
 import uvicorn
 
+from providers.plivo.adapter import PlivoProvider
 from providers.sandbox.provider import SandboxProvider
+from providers.telnyx import TelnyxProvider
 
 
 def _dies_after(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -26,8 +28,9 @@ def _dies_after(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitabl
 
 
 def main() -> None:
-    for name in ("register_brand", "register_campaign"):
-        setattr(SandboxProvider, name, _dies_after(getattr(SandboxProvider, name)))
+    for provider in (SandboxProvider, PlivoProvider, TelnyxProvider):
+        for name in ("register_brand", "register_campaign"):
+            setattr(provider, name, _dies_after(getattr(provider, name)))
     from app.main import create_app
 
     uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), log_config=None)

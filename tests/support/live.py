@@ -158,7 +158,8 @@ class TelnyxSigner:
             "telnyx-timestamp": stamp,
             "content-type": "application/json",
         }
-        path = urlsplit(webhook_url).path
+        parts = urlsplit(webhook_url)  # the query too: numlink may have added one (``ref``)
+        path = f"{parts.path}?{parts.query}" if parts.query else parts.path
         return data(await api.client.post(path, content=body, headers=headers))
 
 

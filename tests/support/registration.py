@@ -128,6 +128,15 @@ def same_shape(a: Any, b: Any) -> bool:
 
 
 Step = tuple[str, int, Any]  # what was asked, the HTTP status, the response's shape
+# what ``lifecycle`` asks and the status each answer has
+LIFECYCLE = [
+    ("register brand", 201),
+    ("get brand", 200),
+    ("qualify", 200),
+    ("register campaign", 201),
+    ("get campaign", 200),
+    ("carriers", 200),
+]
 
 
 async def lifecycle(

@@ -4,6 +4,7 @@
 from app.db.models.base import TS, Base, Mode, Timestamps, enum_values, metadata
 from app.db.models.brands import Brand, BrandStatus, Campaign, CampaignStatus, IdentityStatus
 from app.db.models.bulk import AuditFinding, BulkTask, BulkTaskItem, TaskListing
+from app.db.models.events import Event
 from app.db.models.idempotency import IdempotencyKey
 from app.db.models.numbers import LineStatus, PhoneNumber, SyncPhase
 from app.db.models.orgs import ApiKey, Org
@@ -29,6 +30,7 @@ __all__ = [
     "BulkTaskItem",
     "Campaign",
     "CampaignStatus",
+    "Event",
     "IdempotencyKey",
     "IdentityStatus",
     "LineStatus",

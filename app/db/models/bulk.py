@@ -91,6 +91,8 @@ class BulkTask(Timestamps, Base):
     stats: Mapped[dict[str, int]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     scope: Mapped[dict[str, object] | None] = mapped_column(JSONB)  # an audit's campaigns
     finished_at: Mapped[datetime | None] = mapped_column(TS)
+    # attach and detach: numbers still pending for this task; at 0 the task has completed
+    pending_items: Mapped[int | None] = mapped_column(Integer)
 
 
 class BulkTaskItem(Base):

@@ -92,6 +92,8 @@ class PhoneNumber(Timestamps, Base):
         select(Campaign.status).where(Campaign.id == campaign_id).scalar_subquery()
     )
     desired_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # the bulk task whose change this pending number is (it counts it down when it settles)
+    bulk_task_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
     carrier_line_option_status: Mapped[str | None] = mapped_column(String(16))
     carrier_line_option_propagated_at: Mapped[datetime | None] = mapped_column(TS)
     carrier_line_option_error: Mapped[str | None] = mapped_column(Text)

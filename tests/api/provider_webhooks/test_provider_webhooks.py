@@ -1,6 +1,8 @@
 """Inbound provider webhooks: signed events apply once; bad signatures apply nothing."""
 
 import base64
+import hashlib
+import hmac
 import json
 import time
 import uuid
@@ -289,3 +291,73 @@ async def test_a_link_event_makes_an_unassigned_number_attachable(
     assert receipt["rows_changed"] == 1
     number = data(await api.get(f"/v1/phone-numbers/{live.number_id}", world.live_key))
     assert number["assigned"] is True and number["released_at"] is None
+
+
+def plivo_v2_headers(url: str, nonce: str, token: str = PLIVO["auth_token"]) -> dict[str, str]:
+    """V2 signs the URL without its query, then the nonce: neither the body nor a time."""
+    digest = hmac.new(token.encode(), (url.split("?")[0] + nonce).encode(), hashlib.sha256)
+    return {
+        "X-Plivo-Signature-V2": base64.b64encode(digest.digest()).decode(),
+        "X-Plivo-Signature-V2-Nonce": nonce,
+        "content-type": "application/x-www-form-urlencoded",
+    }
+
+
+def plivo_form(status: str) -> str:
+    return urlencode({"number": NUMBER.removeprefix("+"), "status": status, "campaign_id": "C1"})
+
+
+async def test_plivo_v2_nonce_is_refused_the_second_time(
+    api: Api, world: World, sessions: async_sessionmaker[AsyncSession], app: Any
+) -> None:
+    live = await live_objects(api, world, sessions, "plivo", PLIVO)
+    url = app.state.settings.public_url.rstrip("/") + live.account_url
+    forged = await post_signed(
+        api,
+        live.account_url,
+        plivo_form("FAILED").encode(),
+        plivo_v2_headers(url, "n-1", "wrong-token"),
+    )
+    assert (forged.status_code, error_code(forged)) == (401, "UNAUTHORIZED")
+    # the forgery did not use the nonce up: the real request with it is applied
+    headers = plivo_v2_headers(url, "n-1")
+    applied = await post_signed(api, live.account_url, plivo_form("COMPLETED").encode(), headers)
+    assert data(applied)["rows_changed"] == 1
+    settled = await number_row(sessions, live.number_id)
+    assert settled.carrier_line_option_status == "propagated"
+    # V2 does not sign the body: a replay may carry any body, and must apply nothing
+    replay = await post_signed(api, live.account_url, plivo_form("FAILED").encode(), headers)
+    assert (replay.status_code, error_code(replay)) == (401, "UNAUTHORIZED")
+    assert "replayed" in replay.json()["error"]["message"]
+    row = await number_row(sessions, live.number_id)
+    assert (row.carrier_line_option_status, row.next_attempt_at, row.provider_status_at) == (
+        "propagated",
+        settled.next_attempt_at,
+        settled.provider_status_at,
+    )
+
+
+async def test_plivo_v3_is_preferred_when_both_signatures_are_sent(
+    api: Api, world: World, sessions: async_sessionmaker[AsyncSession], app: Any
+) -> None:
+    live = await live_objects(api, world, sessions, "plivo", PLIVO)
+    url = app.state.settings.public_url.rstrip("/") + live.account_url
+    form = {"number": NUMBER.removeprefix("+"), "status": "COMPLETED", "campaign_id": "C1"}
+    v2 = plivo_v2_headers(url, "n-2")
+    v3 = {
+        "X-Plivo-Signature-V3": get_signature_v3(
+            PLIVO["auth_token"], construct_post_url(url, form), "v3-nonce"
+        ),
+        "X-Plivo-Signature-V3-Nonce": "v3-nonce",
+    }
+    # a bad V3 beside a good V2: V3 decides
+    bad_v3 = {**v2, **v3, "X-Plivo-Signature-V3": "x"}
+    refused = await post_signed(api, live.account_url, urlencode(form).encode(), bad_v3)
+    assert (refused.status_code, error_code(refused)) == (401, "UNAUTHORIZED")
+    assert (await number_row(sessions, live.number_id)).carrier_line_option_status == "pending"
+    both = {**v2, **v3}
+    assert data(await post_signed(api, live.account_url, urlencode(form).encode(), both))
+    assert (await number_row(sessions, live.number_id)).carrier_line_option_status == "propagated"
+    # the V2 nonce was not the one checked, so it was not used up
+    again = await post_signed(api, live.account_url, urlencode(form).encode(), v2)
+    assert again.status_code == 200

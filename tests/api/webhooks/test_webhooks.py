@@ -19,7 +19,16 @@ from tests.support.api import Api, World, data, error_code
 from tests.support.app import TEST_SECRET_KEY, test_settings
 
 ENDPOINTS = "/v1/webhook-endpoints"
-PUBLIC_FIELDS = {"id", "url", "description", "disabled_at", "created_at", "updated_at"}
+PUBLIC_FIELDS = {
+    "id",
+    "url",
+    "description",
+    "enabled_events",
+    "disabled_at",
+    "disabled_reason",
+    "created_at",
+    "updated_at",
+}
 
 
 async def create(api: Api, key: str, url: str = "https://example.com/hook", **extra: Any) -> Any:

@@ -10,7 +10,8 @@ numbers in ``fail_numbers`` (number → reason). A number already linked (or bei
 refused with 400, which refuses the whole request. Unlinking is immediate. Numbers are kept the
 way Plivo writes them (no ``+``); the fake accepts both spellings. The account's numbers
 (``GET Number/``) and a campaign's numbers are listed in number order, paged by ``limit`` (at
-most 20, as Plivo's lists) and ``offset``.
+most 20, as Plivo's lists) and ``offset``. Registration (profiles, brands, campaigns, import)
+is ``fake_registration``'s: ``fake.registration``.
 """
 
 import base64
@@ -23,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.providers.plivo.fake_registration import FakeRegistration
 
 JsonBody = dict[str, Any]
 MAX_LIMIT = 20
@@ -65,6 +68,7 @@ class FakePlivo:
         self._query: dict[str, list[str]] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.registration = FakeRegistration(auth_id, auth_token, self.brands, self.campaigns)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -130,6 +134,11 @@ class FakePlivo:
             link = self.links.get(_plain(number))
             return None if link is None else (link.campaign_id, self._status(_plain(number), link))
 
+    def tick(self) -> None:
+        """Settle the registration reviews whose time has come, as Plivo would unasked."""
+        with self._lock:
+            self.registration.advance()
+
     def calls(self, method: str | None = None) -> list[RecordedRequest]:
         """Authorized requests, optionally of one method."""
         return [r for r in self.requests if r.authorized and (method is None or r.method == method)]
@@ -158,7 +167,9 @@ class FakePlivo:
             prefix = f"/v1/Account/{self.auth_id}/"
             segments = [unquote(s) for s in path[len(prefix) :].strip("/").split("/")]
             self._query = query
-            return self._route(method, segments, payload)
+            self.registration.advance()
+            registering = self.registration.route(method, segments, payload, query)
+            return registering or self._route(method, segments, payload)
 
     def _authorized(self, authorization: str | None, path: str) -> bool:
         expected = base64.b64encode(f"{self.auth_id}:{self.auth_token}".encode()).decode()

@@ -204,7 +204,7 @@ async def test_campaign_statuses(
     assert (campaign.provider_brand_id, campaign.tcr_campaign_id, campaign.usecase) == (
         "BOZ5T2X",
         "CX5NVUA",
-        "STARTER",
+        "SOLE_PROPRIETOR",  # Plivo's STARTER, in numlink's words
     )
 
 

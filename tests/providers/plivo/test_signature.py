@@ -14,7 +14,12 @@ from plivo.utils import signature_v3, validate_signature
 
 from providers.base import LinkState, LinkStatus
 from providers.events import LinkEvent, WebhookSignatureError
-from providers.plivo import parse_plivo_event, verify_plivo_request, verify_plivo_signature
+from providers.plivo import (
+    parse_plivo_event,
+    v2_nonce,
+    verify_plivo_request,
+    verify_plivo_signature,
+)
 from providers.plivo.signature import signed_url_v3
 
 TOKEN = "MzA1ZjE0NzQ0YzNiMjdmN2JlNTVhZTQ3ZGMwZGE5"
@@ -232,11 +237,6 @@ def test_unlinking_callbacks(status: str, expected: LinkStatus) -> None:
     assert parse_plivo_event(body.encode(), FORM) == [LinkEvent("+14155550101", expected)]
 
 
-def test_brand_and_campaign_callbacks_carry_no_link_event() -> None:
-    assert parse_plivo_event(b"endpoint=brand&brand_id=B1&status=registered", FORM) == []
-    assert parse_plivo_event(b'{"endpoint": "campaign", "status": "x"}', "application/json") == []
-
-
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [
@@ -257,3 +257,25 @@ def test_brand_and_campaign_callbacks_carry_no_link_event() -> None:
 def test_garbage_callbacks_raise_value_error(body: bytes, content_type: str) -> None:
     with pytest.raises(ValueError):
         parse_plivo_event(body, content_type)
+
+
+@pytest.mark.parametrize(
+    ("headers", "nonce"),
+    [
+        ({"X-Plivo-Signature-V2": "s", "X-Plivo-Signature-V2-Nonce": "n2"}, "n2"),
+        (
+            {
+                "X-Plivo-Signature-V3": "s",
+                "X-Plivo-Signature-V2": "s",
+                "X-Plivo-Signature-V2-Nonce": "n2",
+            },
+            None,
+        ),
+        ({"X-Plivo-Signature-V3": "s", "X-Plivo-Signature-V3-Nonce": "n3"}, None),
+        ({}, None),
+    ],
+)
+def test_only_a_v2_verified_request_has_a_nonce_to_remember(
+    headers: dict[str, str], nonce: str | None
+) -> None:
+    assert v2_nonce(httpx.Headers(headers)) == nonce

@@ -4,7 +4,10 @@
 An assignment is PENDING_ASSIGNMENT for ``settle_after_s``, then ASSIGNED (FAILED_ASSIGNMENT
 for ``fail_numbers``); an unassignment is PENDING_UNASSIGNMENT, then the record is gone.
 Assignment by messaging profile assigns every number of ``profiles[profile_id]`` in one task,
-which is pending for ``settle_after_s`` and then completed.
+which is pending for ``settle_after_s`` and then completed. Brands and campaigns registered
+through the API (and vettings, PINs, shared campaigns) are in ``fake_brands`` and
+``fake_campaigns``; a brand or campaign id the fake never registered reads as an imported,
+active one.
 """
 
 import time
@@ -19,11 +22,15 @@ import orjson
 
 from tests.providers.fake_http import Reply, error_reply, json_reply
 from tests.providers.telnyx import fake_inventory
+from tests.providers.telnyx.fake_campaigns import FakeRegistration
 from tests.providers.telnyx.fake_inventory import TelnyxInventory
 
 ASSIGNMENTS = "/v2/10dlc/phone_number_campaigns"
 BY_PROFILE = "/v2/10dlc/phoneNumberAssignmentByProfile"
 DEFAULT_PROFILE = "fake-messaging-profile"  # of every number on no profile in ``profiles``
+REGISTRATION_KINDS = frozenset(
+    {"brands", "brand", "campaigns", "campaign", "campaign_builder", "partner_campaign"}
+)
 
 
 @dataclass(slots=True)
@@ -78,6 +85,8 @@ class TelnyxAccount:
         self._changes = 0  # counts record changes, for the listing cache
         self._held_cache: tuple[tuple[int, int, str | None], list[str]] | None = None
         self._tasks: dict[str, _ProfileTask] = {}
+        # brands and campaigns registered through the API (``fake_brands``, ``fake_campaigns``)
+        self.registration = FakeRegistration(settle_after_s)
 
     def assignments(self) -> dict[str, tuple[str, str]]:
         """number → (campaignId, assignmentStatus) now."""
@@ -103,6 +112,10 @@ class TelnyxAccount:
         return self._held_cache[1]
 
     def answer(self, method: str, kind: str, arg: str, query: str, body: bytes) -> Reply:
+        if kind in REGISTRATION_KINDS:
+            registered = self.registration.answer(method, kind, arg, query, body)
+            if registered is not None:
+                return registered
         if kind == "assignments" and method == "POST":
             return self._assign(body, None)
         if method == "GET" and kind in ("assignments", "phone_numbers_messaging"):
@@ -301,7 +314,16 @@ def route_of(path: str) -> tuple[str, str]:
         task_id, _, rest = path[len(BY_PROFILE) + 1 :].partition("/")
         kinds = {"": "profile_task", "phoneNumbers": "profile_task_numbers"}
         return kinds.get(rest, "other"), task_id
-    for prefix, kind in (("/v2/10dlc/campaign/", "campaign"), ("/v2/10dlc/brand/", "brand")):
+    exact = {"/v2/10dlc/brand": "brands", "/v2/10dlc/campaign": "campaigns",
+             "/v2/10dlc/campaignBuilder": "campaign_builder"}  # fmt: skip
+    if path in exact:
+        return exact[path], ""
+    for prefix, kind in (
+        ("/v2/10dlc/campaign/", "campaign"),
+        ("/v2/10dlc/brand/", "brand"),
+        ("/v2/10dlc/campaignBuilder/", "campaign_builder"),
+        ("/v2/10dlc/partner_campaigns/", "partner_campaign"),
+    ):
         if path.startswith(prefix):
             return kind, path[len(prefix) :]
     if path == "/v2/phone_numbers":

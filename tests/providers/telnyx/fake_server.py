@@ -280,6 +280,17 @@ class FakeTelnyx:
     def fail_page(self, kind: str, page: int, fault: str) -> None:
         self._on_loop(lambda: self._core.fail_page(kind, page, fault))
 
+    def registered(self) -> dict[str, list[dict[str, Any]]]:
+        """The brands and campaigns registered at the fake, as Telnyx would show them now."""
+        registry = self._core.account.registration
+
+        def read() -> dict[str, list[dict[str, Any]]]:
+            brands = [registry.brands.record(b) for b in registry.brands.brands.values()]
+            campaigns = [registry.record(c) for c in registry.campaigns.values()]
+            return {"brands": brands, "campaigns": campaigns}
+
+        return self._on_loop(read)
+
     @property
     def rate_limit_violations(self) -> int:
         return self.stats.throttled["limit"]

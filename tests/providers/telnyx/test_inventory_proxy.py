@@ -14,11 +14,10 @@ from providers.base import LinkState, NumberPage
 from providers.catalog import ProviderCatalog
 from providers.telnyx import TelnyxProvider
 from tests.providers.telnyx.fake_server import FakeTelnyx
-from tests.providers.telnyx.test_prism_proxy import SpecCheckedProxy
+from tests.providers.telnyx.spec_checked import SpecCheckedProxy, spec_checked
 from tests.support.api import World, data
 from tests.support.app import test_catalog
 from tests.support.live import put_account, settle
-from tests.support.prism import prism_proxy
 
 Sessions = async_sessionmaker[AsyncSession]
 KEY = "KEY-inventory-0001"
@@ -38,11 +37,8 @@ def fake() -> Iterator[FakeTelnyx]:
 
 @pytest.fixture(scope="module")
 def proxy(fake: FakeTelnyx, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpecCheckedProxy]:
-    log_dir = tmp_path_factory.mktemp("prism-inventory")
-    with prism_proxy(fake.base_url, log_dir) as prism_url:
-        recorder = SpecCheckedProxy(prism_url)
-        with recorder:
-            yield recorder
+    with spec_checked(fake, tmp_path_factory.mktemp("prism-inventory")) as recorder:
+        yield recorder
 
 
 @pytest.fixture

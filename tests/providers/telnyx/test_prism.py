@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from providers.base import LinkState, ProfileTaskStatus, ProviderRejectedError
+from providers.registration import BrandFields, BrandRef, CampaignFields
 from providers.telnyx import TelnyxProvider
 from providers.telnyx.mapping import CAMPAIGN_STATUS, IDENTITY_STATUSES
 
@@ -97,3 +98,44 @@ async def test_request_without_bearer_is_rejected(prism_url: str) -> None:
         anonymous = TelnyxProvider(client, "KEY_CONTRACT", prism_url)
         with pytest.raises(ProviderRejectedError, match="HTTP 401"):
             await anonymous.link(NUMBER, "C1")
+
+
+async def test_every_registration_request_is_on_spec(prism_url: str) -> None:
+    """Every registration call against the spec's examples: Prism refuses an off-spec request
+    (a 4xx the adapter would raise), and the examples read into numlink's values."""
+    brand_fields = BrandFields(
+        entity_type="SOLE_PROPRIETOR", display_name="Jo", first_name="Jo", last_name="Doe",
+        email="jo@example.com", phone="+14155550101", country="US", vertical="EDUCATION",
+    )  # fmt: skip
+    campaign_fields = CampaignFields(
+        usecase="SOLE_PROPRIETOR", description="Tutoring reminders.", sample_messages=("Hi",),
+        help_keywords=("HELP",), auto_renewal=True, subscriber_optout=True,
+    )  # fmt: skip
+    async with httpx.AsyncClient(timeout=10) as client:
+        telnyx = TelnyxProvider(client, "KEY", prism_url, webhook_url="https://n.example/h/t")
+        brand = await telnyx.register_brand(brand_fields, "nl_" + "0" * 32)
+        assert brand.identity_status in IDENTITY_STATUSES and brand.provider_brand_id
+        assert await telnyx.find_brand("nl_" + "0" * 32, brand_fields) is None  # not ours
+        await telnyx.update_brand("B1", brand_fields, frozenset({"display_name"}))
+        await telnyx.delete_brand("B1")
+        await telnyx.resend_2fa_email("B1")
+        assert (await telnyx.send_otp("B1")).status in ("SENT", "VERIFIED")
+        await telnyx.verify_otp("B1", "123456")
+        assert await telnyx.get_otp("B1") is not None
+        await telnyx.brand_feedback("B1")
+        await telnyx.list_vettings("B1")
+        await telnyx.order_vetting("B1", "AEGIS", "STANDARD")
+        await telnyx.import_vetting("B1", "AEGIS", "V1", None)
+        await telnyx.revet_brand("B1")
+        assert (await telnyx.qualify_usecase("B1", "SOLE_PROPRIETOR")).usecase == "SOLE_PROPRIETOR"
+        owner = BrandRef("B1", None, "SOLE_PROPRIETOR", "EDUCATION")
+        campaign = await telnyx.register_campaign(owner, campaign_fields, "nl_" + "1" * 32)
+        assert campaign.status in NUMLINK_CAMPAIGN_STATUSES
+        await telnyx.find_campaign("nl_" + "1" * 32, owner)
+        changed = frozenset({"sample_messages", "auto_renewal"})
+        await telnyx.update_campaign("C1", campaign_fields, changed)
+        await telnyx.deactivate_campaign("C1")
+        await telnyx.appeal_campaign("5eb13888-32b7-4cab-95e6-d834dde21d64", "Fixed.")
+        assert await telnyx.carrier_statuses("C1") != ()
+        shared = await telnyx.accept_shared_campaign("CABC123")
+        assert shared.provider_brand_id is None and shared.tcr_campaign_id

@@ -8,9 +8,7 @@ the fake's /v2 base: numlink's Telnyx base URL is the recorder's root, without /
 """
 
 import asyncio
-import http.client
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -28,10 +26,10 @@ from providers.base import (
 from providers.catalog import ProviderCatalog
 from providers.telnyx import TelnyxProvider
 from tests.providers.telnyx.fake_server import FakeTelnyx, FaultRates
+from tests.providers.telnyx.spec_checked import SpecCheckedProxy, spec_checked
 from tests.support.api import World, data, us_number
 from tests.support.app import test_catalog
-from tests.support.live import RecordingProxy, put_account, settle
-from tests.support.prism import prism_proxy
+from tests.support.live import put_account, settle
 
 Sessions = async_sessionmaker[AsyncSession]
 KEY = "KEY-proxy-0001"
@@ -44,38 +42,6 @@ NUMBER, FAILING = "+12025550100", "+12025550199"
 POLL_S, POLL_LIMIT = 0.05, 200  # the fake settles in 0.05 s: a bound, not a timing
 
 
-@dataclass(frozen=True)
-class Violation:
-    method: str
-    path: str
-    status: int
-    report: str  # Prism's sl-violations header, or its problem+json body
-
-
-class SpecCheckedProxy(RecordingProxy):
-    """A recorder in front of Prism that also keeps Prism's verdicts: with ``--errors`` an
-    error-level violation comes back as ``application/problem+json`` (4xx for the request, 500
-    for the fake's answer), a lesser one in an ``sl-violations`` header on the real answer."""
-
-    def __init__(self, prism_url: str) -> None:
-        super().__init__(prism_url)
-        self.violations: list[Violation] = []
-
-    def observe(
-        self, method: str, path: str, answer: http.client.HTTPResponse, payload: bytes
-    ) -> None:
-        reported = answer.getheader("sl-violations")
-        content_type = answer.getheader("content-type") or ""
-        if reported or content_type.startswith("application/problem+json"):
-            report = reported or payload.decode(errors="replace")
-            self.violations.append(Violation(method, path, answer.status, report))
-
-    def clear(self) -> None:
-        super().clear()
-        with self._lock:
-            self.violations.clear()
-
-
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeTelnyx]:
     profiles = {PROFILE: PROFILE_NUMBERS}
@@ -85,11 +51,8 @@ def fake() -> Iterator[FakeTelnyx]:
 
 @pytest.fixture(scope="module")
 def proxy(fake: FakeTelnyx, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpecCheckedProxy]:
-    # the fake's base URL ends in /v2, as https://api.telnyx.com/v2 (the spec's server) does
-    with prism_proxy(fake.base_url, tmp_path_factory.mktemp("prism-proxy")) as prism_url:
-        recorder = SpecCheckedProxy(prism_url)
-        with recorder:
-            yield recorder
+    with spec_checked(fake, tmp_path_factory.mktemp("prism-proxy")) as recorder:
+        yield recorder
 
 
 @pytest.fixture

@@ -11,7 +11,15 @@ from nacl.signing import SigningKey
 from telnyx.lib.webhook_verification import WebhookVerificationError, verify_webhook_signature
 
 from providers.base import LinkState, LinkStatus
-from providers.events import BrandEvent, CampaignEvent, LinkEvent, WebhookSignatureError
+from providers.events import (
+    BrandEvent,
+    CampaignEvent,
+    LinkEvent,
+    RegistrationStep,
+    StepOutcome,
+    WebhookSignatureError,
+)
+from providers.registration import CarrierStatus
 from providers.telnyx.webhooks import parse_telnyx_event, verify_telnyx_webhook
 
 SIGNING_KEY = SigningKey.generate()
@@ -200,21 +208,74 @@ def test_number_event_without_a_known_outcome_is_ignored() -> None:
 )
 def test_campaign_events(payload: dict[str, str], status: str, provider_status: str) -> None:
     body = event("10dlc.campaign.update", {"campaignId": "C1", "brandId": "B1", **payload}, id="e2")
-    assert parse_telnyx_event(body) == [
-        CampaignEvent("C1", status, provider_status, occurred_at=None, event_id="e2")
-    ]
+    (parsed,) = parse_telnyx_event(body)
+    assert isinstance(parsed, CampaignEvent)
+    assert (parsed.provider_campaign_id, parsed.status, parsed.provider_status) == (
+        "C1",
+        status,
+        provider_status,
+    )
+    assert parsed.event_id == "e2"
 
 
-def test_campaign_notice_without_a_status_change_is_ignored() -> None:
+@pytest.mark.parametrize(
+    ("kind", "word", "step", "outcome"),
+    [
+        ("REGISTRATION", "success", RegistrationStep.REGISTRATION, StepOutcome.ACCEPTED),
+        ("TELNYX_REVIEW", "REJECTED", RegistrationStep.PROVIDER_REVIEW, StepOutcome.REJECTED),
+        ("MNO_REVIEW", "ACCEPTED", RegistrationStep.CARRIER_REVIEW, StepOutcome.ACCEPTED),
+        ("TCR_EVENT", "SUSPENDED", RegistrationStep.REGISTRY_NOTICE, None),
+        ("TELNYX_EVENT", "DORMANT", RegistrationStep.PROVIDER_NOTICE, StepOutcome.DORMANT),
+        ("NUMBER_POOL_PROVISIONED", "ACCEPTED", RegistrationStep.NUMBER_POOL, StepOutcome.ACCEPTED),
+        (
+            "NUMBER_POOL_DEPROVISIONED",
+            "ACCEPTED",
+            RegistrationStep.NUMBER_POOL,
+            StepOutcome.ACCEPTED,
+        ),
+    ],
+)
+def test_every_campaign_step_is_reported(
+    kind: str, word: str, step: RegistrationStep, outcome: StepOutcome | None
+) -> None:
+    payload = {"campaignId": "C1", "type": kind, "status": word, "description": "what happened"}
+    (parsed,) = parse_telnyx_event(event("10dlc.campaign.update", payload))
+    assert isinstance(parsed, CampaignEvent)
+    assert (parsed.step, parsed.outcome, parsed.description) == (step, outcome, "what happened")
+
+
+def test_a_notice_without_a_status_has_the_campaign_read_again() -> None:
     payload = {"campaignId": "C1", "type": "TELNYX_EVENT", "status": "DORMANT"}
-    assert parse_telnyx_event(event("10dlc.campaign.update", payload)) == []
+    (parsed,) = parse_telnyx_event(event("10dlc.campaign.update", payload))
+    assert isinstance(parsed, CampaignEvent)
+    assert (parsed.status, parsed.provider_status, parsed.failure_reasons) == (None, None, None)
+
+
+def test_a_refusal_carries_its_reason_and_the_carrier() -> None:
+    payload = {"campaignId": "C1", "type": "MNO_REVIEW", "status": "REJECTED", "mno": "T-Mobile",
+               "description": "Samples do not match the use case"}  # fmt: skip
+    (parsed,) = parse_telnyx_event(event("10dlc.campaign.update", payload))
+    assert isinstance(parsed, CampaignEvent)
+    assert parsed.failure_reasons == ("Samples do not match the use case",)
+    assert parsed.carriers == (
+        CarrierStatus(
+            "T-Mobile", "REJECTED", "REJECTED", reason="Samples do not match the use case"
+        ),
+    )
+    accepted = {"campaignId": "C1", "type": "MNO_REVIEW", "status": "ACCEPTED", "networkId": 10017}
+    (approved,) = parse_telnyx_event(event("10dlc.campaign.update", accepted))
+    assert isinstance(approved, CampaignEvent)
+    assert approved.carriers == (CarrierStatus("AT&T", "APPROVED", "ACCEPTED"),)
+    assert (approved.status, approved.failure_reasons) == ("ACTIVE", ())
 
 
 def test_bare_campaign_status_update_as_in_the_spec() -> None:
     body = json.dumps(
         {"brandId": "B1", "campaignId": "C1", "type": "MNO_REVIEW", "status": "ACCEPTED"}
     ).encode()
-    assert parse_telnyx_event(body) == [CampaignEvent("C1", "ACTIVE", "MNO_ACCEPTED")]
+    (parsed,) = parse_telnyx_event(body)
+    assert isinstance(parsed, CampaignEvent)
+    assert (parsed.status, parsed.provider_status) == ("ACTIVE", "MNO_ACCEPTED")
 
 
 @pytest.mark.parametrize(
@@ -225,6 +286,9 @@ def test_bare_campaign_status_update_as_in_the_spec() -> None:
         ({"type": "REGISTRATION", "status": "failed"}, None, "FAILED"),
         ({"type": "REGISTRATION", "status": "success"}, None, "ACTIVE"),
         ({"identityStatus": "SOMETHING_NEW", "status": "OK"}, None, "ACTIVE"),
+        ({"type": "BRAND_OTP_VERIFIED"}, "VERIFIED", None),
+        ({"type": "VERIFIED", "status": "success"}, "VERIFIED", None),
+        ({"type": "VETTING", "status": "failed"}, None, None),
     ],
 )
 def test_brand_events(payload: dict[str, str], identity: str | None, status: str | None) -> None:
@@ -234,9 +298,27 @@ def test_brand_events(payload: dict[str, str], identity: str | None, status: str
         id="e3",
         occurred_at="2026-03-01T12:00:00Z",
     )
-    assert parse_telnyx_event(body) == [
-        BrandEvent("B1", identity, status, datetime(2026, 3, 1, 12, tzinfo=UTC), "e3")
-    ]
+    (parsed,) = parse_telnyx_event(body)
+    assert isinstance(parsed, BrandEvent)
+    assert (parsed.provider_brand_id, parsed.identity_status, parsed.status) == (
+        "B1",
+        identity,
+        status,
+    )
+    assert (parsed.occurred_at, parsed.event_id) == (datetime(2026, 3, 1, 12, tzinfo=UTC), "e3")
+
+
+def test_a_failed_brand_carries_its_reasons_and_registry_id() -> None:
+    payload = {"brandId": "B1", "type": "REGISTRATION", "status": "failed", "tcrBrandId": "BX1",
+               "failureReasons": "Tax Id does not match"}  # fmt: skip
+    (parsed,) = parse_telnyx_event(event("10dlc.brand.update", payload))
+    assert isinstance(parsed, BrandEvent)
+    assert (parsed.status, parsed.failure_reasons, parsed.tcr_brand_id) == (
+        "FAILED",
+        ("Tax Id does not match",),
+        "BX1",
+    )
+    assert (parsed.step, parsed.outcome) == (RegistrationStep.REGISTRATION, StepOutcome.REJECTED)
 
 
 def test_other_event_types_are_ignored() -> None:
