@@ -1,6 +1,7 @@
 FROM python:3.11-slim
 WORKDIR /srv/numlink
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml setup.py README.md alembic.ini ./
+COPY client ./client
 COPY app ./app
 COPY providers ./providers
 COPY migrations ./migrations

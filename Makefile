@@ -6,9 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck check bench bench-bulk bench-faults bench-inventory clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e ".[dev]"
+	# the gateway installs the client from client/; editable here, so changes to it apply
+	$(BIN)/pip install --quiet --no-deps -e ./client
 	touch $(STAMP)
 
 run: $(STAMP)

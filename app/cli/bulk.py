@@ -12,8 +12,9 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import httpx
 import typer
@@ -21,7 +22,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.bulk.schemas import MAX_ITEMS
-from app.cli.api_client import ApiError, Gateway
 from app.cli.bulk_file import (
     InputFileError,
     InputNumber,
@@ -39,6 +39,9 @@ from app.cli.bulk_file import (
     summary_line,
     write_results,
 )
+from numlink_client import Numlink, NumlinkError, WaitTimeoutError
+from numlink_client.errors import IdempotencyInProgressError, RateLimitedError
+from numlink_client.models import BulkTask
 
 bulk_cli = typer.Typer(
     no_args_is_help=True, help="Link or unlink the numbers of a file (via the API)"
@@ -46,25 +49,50 @@ bulk_cli = typer.Typer(
 
 Operation = Literal["attach", "detach"]
 COMMANDS: dict[Operation, str] = {"attach": "link", "detach": "unlink"}
-METHODS: dict[Operation, str] = {"attach": "POST", "detach": "DELETE"}
 ITEMS_PAGE = 1000
-FINISHED = ("completed", "failed")  # task statuses after which nothing changes
 SUBMIT_READ_TIMEOUT_S = 300.0  # recording 100,000 items is one statement, but a long one
+T = TypeVar("T")
+
+
+@dataclass
+class Gateway:
+    """The API through the client, and when the command stops waiting."""
+
+    client: Numlink
+    deadline: float
+
+    @classmethod
+    def open(cls, base_url: str, api_key: str, timeout: float) -> "Gateway":
+        return cls(Numlink(api_key, base_url=base_url), time.monotonic() + timeout)
+
+    def patiently(self, call: Callable[[], T]) -> T:
+        """``call()``, again while the gateway asks to wait (its rate limit, or an earlier
+        run of the same chunk still being recorded) and the deadline allows."""
+        while True:
+            try:
+                return call()
+            except (RateLimitedError, IdempotencyInProgressError) as busy:
+                if time.monotonic() >= self.deadline:
+                    raise
+                time.sleep(min(30.0, busy.retry_after or 1.0))
+
+    def close(self) -> None:
+        self.client.close()
 
 
 @dataclass
 class SentChunk:
     numbers: list[InputNumber]
-    task: dict[str, Any]
+    task: BulkTask
     replayed: bool  # the task of an earlier run of this file
 
     @property
     def task_id(self) -> str:
-        return str(self.task["id"])
+        return self.task.id
 
     @property
     def counts(self) -> dict[str, int]:
-        return dict(self.task["counts"])
+        return {k: int(v) for k, v in self.task.counts.model_dump().items()}
 
 
 @dataclass(frozen=True)
@@ -83,23 +111,25 @@ class BulkOptions:
     again: bool
 
 
+def sent_chunk(chunk: list[InputNumber], task: BulkTask) -> SentChunk:
+    info = task.response_info
+    return SentChunk(chunk, task, replayed=info is not None and info.idempotent_replayed)
+
+
 def submit(gateway: Gateway, options: BulkOptions, chunk: list[InputNumber]) -> SentChunk:
     numbers = [n.number for n in chunk]
     key = idempotency_key(options.operation, options.campaign, numbers)
+    tasks = gateway.client.with_options(timeout=SUBMIT_READ_TIMEOUT_S).bulk_tasks
+    send = tasks.attach if options.operation == "attach" else tasks.detach
     while True:
-        envelope, response = gateway.send(
-            METHODS[options.operation],
-            f"/v1/campaigns/{options.campaign}/phone-numbers",
-            body={"numbers": numbers},
-            headers={"Idempotency-Key": key},
-            read_timeout=SUBMIT_READ_TIMEOUT_S,
+        task = gateway.patiently(
+            partial(send, options.campaign, numbers=numbers, idempotency_key=key)
         )
-        replayed = response.headers.get("idempotent-replayed") == "true"
-        sent = SentChunk(chunk, envelope["data"], replayed)
-        if not (options.again and replayed):
+        sent = sent_chunk(chunk, task)
+        if not (options.again and sent.replayed):
             return sent
-        sent.task = gateway.call("GET", f"/v1/bulk-tasks/{sent.task_id}")["data"]
-        if sent.task["status"] not in FINISHED:
+        sent.task = gateway.client.bulk_tasks.get(sent.task_id)
+        if not sent.task.finished:
             return sent  # an unfinished run is resumed, never doubled
         # that run has finished: the next key of the chain is new work, or the resumption of
         # an interrupted --again run
@@ -107,18 +137,19 @@ def submit(gateway: Gateway, options: BulkOptions, chunk: list[InputNumber]) -> 
 
 
 def wait_for(gateway: Gateway, sent: list[SentChunk], label: str) -> bool:
-    """Polls the tasks until nothing is pending (True) or the deadline passes (False)."""
+    """Waits for the tasks, one after the other, until nothing is pending (True) or the
+    deadline passes (False), with one bar for all of them."""
     console = Console(stderr=True)
     detail = TextColumn("{task.fields[detail]}")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), detail)
-    started = time.monotonic()
     # a bar only on a terminal: piped or captured output stays free of redraws
     with Progress(
         *columns, TimeElapsedColumn(), console=console, disable=not console.is_terminal
     ) as progress:
         total = sum(chunk.counts["total"] for chunk in sent)
         bar = progress.add_task(label, total=total, detail="")
-        while True:
+
+        def show() -> None:
             counts: Counter[str] = Counter()
             for chunk in sent:
                 counts.update(chunk.counts)
@@ -128,23 +159,32 @@ def wait_for(gateway: Gateway, sent: list[SentChunk], label: str) -> bool:
                 detail=f"{counts['succeeded']} ok, {counts['failed']} failed, "
                 f"{counts['pending']} pending",
             )
-            if all(chunk.task["status"] in FINISHED for chunk in sent):
-                return True
-            now = time.monotonic()
-            if now >= gateway.deadline:
+
+        show()
+        for chunk in sent:
+            if chunk.task.finished:
+                continue
+
+            def progressed(task: BulkTask, chunk: SentChunk = chunk) -> None:
+                chunk.task = task
+                show()
+
+            left = gateway.deadline - time.monotonic()
+            try:
+                chunk.task = gateway.client.bulk_tasks.wait(
+                    chunk.task_id, on_progress=progressed, timeout=max(0.0, left), interval=1.0
+                )
+            except WaitTimeoutError:
                 return False
-            # quick feedback for small files, gentler on the gateway for long runs
-            interval = 0.5 if now - started < 10 else 1.0
-            time.sleep(min(interval, gateway.deadline - now))
-            for chunk in sent:
-                if chunk.task["status"] not in FINISHED:
-                    chunk.task = gateway.call("GET", f"/v1/bulk-tasks/{chunk.task_id}")["data"]
+        return True
 
 
 def result_rows(gateway: Gateway, chunk: SentChunk) -> list[ResultRow]:
-    items = gateway.every_page(f"/v1/bulk-tasks/{chunk.task_id}/items", ITEMS_PAGE)
+    items = list(gateway.client.bulk_tasks.items(chunk.task_id, limit=ITEMS_PAGE))
     if len(items) != len(chunk.numbers):
-        raise ApiError(f"task {chunk.task_id} lists {len(items)} items; {len(chunk.numbers)} sent")
+        raise NumlinkError(
+            f"task {chunk.task_id} lists {len(items)} items; {len(chunk.numbers)} sent"
+        )
     return item_rows(chunk.numbers, items)
 
 
@@ -161,7 +201,7 @@ def run(options: BulkOptions) -> int:
         raise fail(problem, 2)
     if not _is_http_url(options.base_url):
         raise fail(f"--base-url must be an http(s) address, got {options.base_url!r}", 2)
-    gateway = Gateway(options.base_url, options.api_key, time.monotonic() + options.timeout)
+    gateway = Gateway.open(options.base_url, options.api_key, options.timeout)
     sent: list[SentChunk] = []
     try:
         for numbers in chunks(parsed.numbers, options.chunk_size):
@@ -177,10 +217,8 @@ def run(options: BulkOptions) -> int:
         rows = invalid_rows(parsed.invalid)
         for chunk in sent:
             rows.extend(result_rows(gateway, chunk))
-    except ApiError as exc:
+    except NumlinkError as exc:
         raise fail(str(exc), 3) from None
-    except (KeyError, TypeError) as exc:
-        raise fail(f"unexpected response from the gateway ({exc!r})", 3) from None
     except KeyboardInterrupt:
         started = ", ".join(chunk.task_id for chunk in sent) or "none yet"
         typer.echo(

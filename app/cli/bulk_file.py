@@ -7,9 +7,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from app.kit.phone import parse_e164
+from numlink_client.models import BulkItem
 
 # header names that mark the number column ("Phone Number" counts as phone_number)
 NUMBER_COLUMNS = ("number", "phone_number", "e164")
@@ -149,16 +149,16 @@ def output_problem(source: Path, output: Path) -> str | None:
     return None
 
 
-def item_rows(chunk: Sequence[InputNumber], items: Sequence[dict[str, Any]]) -> list[ResultRow]:
+def item_rows(chunk: Sequence[InputNumber], items: Sequence[BulkItem]) -> list[ResultRow]:
     """The task's items, in request order, matched to the file lines they came from."""
     return [
         ResultRow(
             line=sent.line,
-            number=str(item.get("number") or sent.number),
-            phone_number_id=str(item.get("phone_number_id") or ""),
-            outcome=str(item.get("outcome") or ""),
-            error_code=str(item.get("error_code") or ""),
-            error=str(item.get("error") or ""),
+            number=item.number or sent.number,
+            phone_number_id=item.phone_number_id or "",
+            outcome=item.outcome,
+            error_code=item.error_code or "",
+            error=item.error or "",
         )
         for sent, item in zip(chunk, items, strict=True)
     ]

@@ -7,19 +7,21 @@ import json
 import time
 import uuid
 from collections import Counter
-from typing import Annotated, Any
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.cli.api_client import ApiError, Gateway
 from app.cli.bulk import (
     DEFAULT_TIMEOUT_S,
     DEFAULT_URL,
     ApiKeyOpt,
     BaseUrlOpt,
     FileArg,
+    Gateway,
     JsonOpt,
     NoWaitOpt,
     OutputOpt,
@@ -28,6 +30,7 @@ from app.cli.bulk import (
     TimeoutOpt,
     fail,
     result_rows,
+    sent_chunk,
     wait_for,
 )
 from app.cli.bulk_file import (
@@ -41,29 +44,36 @@ from app.cli.bulk_file import (
     write_results,
 )
 from app.inventory.schemas import MAX_BATCH
+from numlink_client import NumlinkError, WaitTimeoutError
+from numlink_client.models import Audit, BulkTask, Finding
 
 numbers_cli = typer.Typer(no_args_is_help=True, help="The numbers an account holds (via the API)")
-FINISHED = ("completed", "failed")
 FINDINGS_PAGE = 1000
 ProviderOpt = Annotated[str, typer.Option("--provider", help="Provider name (as in the API)")]
 IMPORT_OUTCOMES = ("registered", "rejected", "failed", "pending", "invalid")
+State = TypeVar("State", BulkTask, Audit)
 
 
-def _gateway(base_url: str, api_key: str, timeout: float) -> Gateway:
-    return Gateway(base_url, api_key, time.monotonic() + timeout)
-
-
-def _poll(gateway: Gateway, path: str, describe: Any) -> dict[str, Any]:
-    """GETs ``path`` until its status is final or the deadline passes; ``describe`` gives the
-    progress text of a state."""
+def _poll(
+    gateway: Gateway,
+    wait: Callable[..., State],
+    state_id: str,
+    describe: Callable[[State], str],
+) -> State:
+    """Waits with ``wait`` (a client's waiting helper) until the state is final or the
+    deadline passes, showing ``describe(state)`` as it goes; returns the last state."""
     console = Console(stderr=True)
     with console.status("", spinner="dots") as status:
-        while True:
-            state: dict[str, Any] = gateway.call("GET", path)["data"]
-            status.update(describe(state))
-            if state["status"] in FINISHED or time.monotonic() >= gateway.deadline:
-                return state
-            time.sleep(0.5)
+        try:
+            return wait(
+                state_id,
+                on_progress=lambda state: status.update(describe(state)),
+                timeout=max(0.0, gateway.deadline - time.monotonic()),
+                interval=1.0,
+            )
+        except WaitTimeoutError as late:
+            last: State = late.last
+            return last
 
 
 @numbers_cli.command("sync")
@@ -76,30 +86,33 @@ def sync(
     as_json: JsonOpt = False,
 ) -> None:
     """Import and refresh every number of the org's account at PROVIDER; wait for the counts."""
-    gateway = _gateway(base_url, api_key, timeout)
+    gateway = Gateway.open(base_url, api_key, timeout)
     try:
-        task = gateway.call("POST", "/v1/phone-numbers/sync", body={"provider": provider})["data"]
+        task = gateway.patiently(partial(gateway.client.phone_numbers.sync, provider=provider))
         if not no_wait:
             task = _poll(
                 gateway,
-                f"/v1/bulk-tasks/{task['id']}",
-                lambda t: f"syncing {provider}: {t['counts'].get('seen', 0)} numbers seen",
+                gateway.client.bulk_tasks.wait,
+                task.id,
+                lambda t: (
+                    f"syncing {provider}: {t.counts.model_dump().get('seen', 0)} numbers seen"
+                ),
             )
-    except ApiError as exc:
+    except NumlinkError as exc:
         raise fail(str(exc), 3) from None
     finally:
         gateway.close()
-    counts = task["counts"]
+    counts = task.counts.model_dump()
     if as_json:
-        typer.echo(json.dumps({"task_id": task["id"], "status": task["status"], **counts}))
+        typer.echo(json.dumps({"task_id": task.id, "status": task.status, **counts}))
     else:
         typer.echo(
-            f"sync {provider}: {task['status']}; {counts['seen']} seen, {counts['added']} added,"
-            f" {counts['updated']} updated, {counts['released']} released (task {task['id']})"
+            f"sync {provider}: {task.status}; {counts['seen']} seen, {counts['added']} added,"
+            f" {counts['updated']} updated, {counts['released']} released (task {task.id})"
         )
-        if task.get("error"):
-            typer.echo(f"error: {task['error']}", err=True)
-    raise typer.Exit(0 if task["status"] == "completed" else 1)
+        if task.error:
+            typer.echo(f"error: {task.error}", err=True)
+    raise typer.Exit(0 if task.status == "completed" else 1)
 
 
 @numbers_cli.command("import")
@@ -126,25 +139,22 @@ def import_numbers(
     problem = output_problem(file, out)
     if problem:
         raise fail(problem, 2)
-    gateway = _gateway(base_url, api_key, timeout)
+    gateway = Gateway.open(base_url, api_key, timeout)
     sent: list[SentChunk] = []
     try:
         for chunk in chunks(parsed.numbers, MAX_BATCH):
             numbers = [n.number for n in chunk]
-            body: dict[str, Any] = {"provider": provider, "numbers": numbers}
-            if label is not None:
-                body["label"] = label
             key = idempotency_key("register", f"{provider}:{label or ''}", numbers)
-            envelope, response = gateway.send(
-                "POST", "/v1/phone-numbers/batch", body=body, headers={"Idempotency-Key": key}
-            )
-            replayed = response.headers.get("idempotent-replayed") == "true"
-            sent.append(SentChunk(chunk, envelope["data"], replayed))
+            batch = partial(
+                gateway.client.phone_numbers.create_batch,
+                provider=provider, numbers=numbers, label=label, idempotency_key=key,
+            )  # fmt: skip
+            sent.append(sent_chunk(chunk, gateway.patiently(batch)))
         finished = wait_for(gateway, sent, "registering")
         rows = invalid_rows(parsed.invalid)
         for chunk_sent in sent:
             rows.extend(result_rows(gateway, chunk_sent))
-    except ApiError as exc:
+    except NumlinkError as exc:
         raise fail(str(exc), 3) from None
     finally:
         gateway.close()
@@ -183,54 +193,56 @@ def audit(
 ) -> None:
     """Compare what the provider holds with numlink and print the findings (exit 1 if any is
     left unrepaired)."""
-    body: dict[str, Any] = {"repair": repair}
+    campaign_id = None
     if campaign is not None:
         try:
-            body["campaign_id"] = str(uuid.UUID(campaign))
+            campaign_id = str(uuid.UUID(campaign))
         except ValueError:
             raise fail(f"--campaign must be a campaign id (a UUID), got {campaign!r}", 2) from None
-    if provider is not None:
-        body["provider"] = provider
-    if messaging_profile is not None:
-        body["messaging_profile_id"] = messaging_profile
-    gateway = _gateway(base_url, api_key, timeout)
+    gateway = Gateway.open(base_url, api_key, timeout)
     try:
-        created = gateway.call("POST", "/v1/audits", body=body)["data"]
+        create = partial(
+            gateway.client.audits.create, campaign_id=campaign_id, provider=provider,
+            messaging_profile_id=messaging_profile, repair=repair,
+        )  # fmt: skip
+        created = gateway.patiently(create)
         report = _poll(
             gateway,
-            f"/v1/audits/{created['id']}",
-            lambda a: f"auditing: {a['counts']['total']} findings so far",
+            gateway.client.audits.wait,
+            created.id,
+            lambda a: f"auditing: {a.counts.total} findings so far",
         )
-        findings = gateway.every_page(f"/v1/audits/{report['id']}/findings", FINDINGS_PAGE)
-    except ApiError as exc:
+        findings = list(gateway.client.audits.findings(report.id, limit=FINDINGS_PAGE))
+    except NumlinkError as exc:
         raise fail(str(exc), 3) from None
     finally:
         gateway.close()
     if as_json:
-        typer.echo(json.dumps({"audit": report, "findings": findings}))
+        listed = [f.model_dump(mode="json") for f in findings]
+        typer.echo(json.dumps({"audit": report.model_dump(mode="json"), "findings": listed}))
     else:
         _print_findings(report, findings)
-    unrepaired = sum(1 for f in findings if not f["repaired"])
-    raise typer.Exit(0 if report["status"] == "completed" and not unrepaired else 1)
+    unrepaired = sum(1 for f in findings if not f.repaired)
+    raise typer.Exit(0 if report.status == "completed" and not unrepaired else 1)
 
 
-def _print_findings(report: dict[str, Any], findings: list[dict[str, Any]]) -> None:
+def _print_findings(report: Audit, findings: list[Finding]) -> None:
     console = Console()
     if findings:
-        table = Table(title=f"audit {report['id']}")
+        table = Table(title=f"audit {report.id}")
         for column in ("number", "kind", "numlink campaign", "provider campaign", "repaired"):
             table.add_column(column)
         for f in findings:
             table.add_row(
-                f["number"], f["kind"], f["numlink_campaign_id"] or "-",
-                f["provider_campaign_id"] or "-", "yes" if f["repaired"] else "no",
+                f.number, f.kind, f.numlink_campaign_id or "-",
+                f.provider_campaign_id or "-", "yes" if f.repaired else "no",
             )  # fmt: skip
         console.print(table)
-    counts = report["counts"]
+    counts = report.counts.model_dump()
     by_kind = ", ".join(f"{counts[k]} {k}" for k in KINDS if counts[k])
     typer.echo(
-        f"audit {report['status']}: {counts['total']} findings"
+        f"audit {report.status}: {counts['total']} findings"
         f"{' (' + by_kind + ')' if by_kind else ''}, {counts['repaired']} repaired"
     )
-    if report.get("error"):
-        typer.echo(f"error: {report['error']}", err=True)
+    if report.error:
+        typer.echo(f"error: {report.error}", err=True)
