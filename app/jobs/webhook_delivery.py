@@ -100,8 +100,8 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
             context.sessions,
             concurrency=settings.worker_concurrency,
             batch_size=settings.worker_batch_size,
-            # longer than any attempt (DNS check + request), so a live attempt keeps its row
-            lease_s=lease_s or max(settings.worker_lease_s, 3 * settings.webhook_timeout_s),
+            # renewed while an attempt runs (however long), so a live attempt keeps its row
+            lease_s=lease_s or settings.worker_lease_s,
             idle_s=settings.worker_idle_sleep_s,
         )
         self.settings: Settings = settings
