@@ -9,13 +9,14 @@ The rate adapts (AIMD, ``AdaptiveRate``), in the row, so every worker shares wha
 learned. Users guess their provider's limit (Telnyx publishes none for 10DLC), so the
 configured rate is a ceiling, not a promise:
 
-- a 429, or an answer saying the budget is spent (``x-ratelimit-remaining: 0``), pauses the
-  account for its ``Retry-After`` (or ``x-ratelimit-reset``) and cuts the rate by
-  ``decrease``, at most once per ``cooldown_s`` (the answers to requests already sent are still
-  arriving). A 429 whose answer says budget is left was not about this account's rate: it
-  pauses, it does not cut;
+- a 429 pauses the account for its ``Retry-After`` (or ``x-ratelimit-reset``) and cuts the
+  rate by ``decrease``, at most once per ``cooldown_s`` (the answers to requests already sent
+  are still arriving). A 429 whose answer says budget is left (``x-ratelimit-remaining`` ≥ 1)
+  was not about this account's rate: only the refused request waits (its retry honours
+  ``Retry-After``), the account goes on;
 - answers telling the budget (``x-ratelimit-limit``/``remaining``) steer before any 429: below
-  ``HEADROOM_LOW`` of it left the rate is cut, below ``HEADROOM_HIGH`` it stops climbing;
+  ``HEADROOM_LOW`` of it left the rate eases (by ``EASE``), below ``HEADROOM_HIGH`` it stops
+  climbing;
 - otherwise each reservation climbs the rate by ``increase / rate``: ``increase`` per second of
   traffic, back to the configured rate.
 
@@ -277,16 +278,15 @@ class SharedBucket:
         rate); the budget left steers the next reservation."""
         if signal.headroom is not None:
             self._headroom = (signal.headroom, time.monotonic())
-        if not (signal.throttled or signal.remaining == 0):
+        if not signal.throttled:
             return
         pause_s = signal.retry_after_s if signal.retry_after_s is not None else 1.0
         if not self.adaptive.enabled:
             await self._run(_PAUSE_FIXED, pause_s=pause_s)
-            return
-        # Only a refusal cuts (a spent budget eases the rate through the headroom); and not
-        # a 429 whose answer says budget is left: that one was not about this account's rate
-        cut = signal.throttled and (signal.remaining is None or signal.remaining < 1)
-        await self._run(_THROTTLED, pause_s=pause_s, cut=cut)
+        elif signal.remaining is None or signal.remaining < 1:
+            await self._run(_THROTTLED, pause_s=pause_s, cut=True)
+        # else the answer says budget is left: the refusal was not about this account's rate,
+        # and the refused request's own retry waits its Retry-After (app.kit.backoff)
 
 
 class LimitedTransport(httpx.AsyncBaseTransport):

@@ -119,3 +119,22 @@ def test_0006_refuses_stored_numbers_that_are_not_exact_e164(
     upgrade(empty_url, "0006")
     with connect() as conn:
         assert revision(conn) == "0006"
+
+
+def test_0011_keeps_rate_buckets_and_starts_them_at_the_configured_rate(
+    empty_url: str, connect: Callable[[], Connection]
+) -> None:
+    upgrade(empty_url, "0008")
+    with connect() as conn, conn.begin():
+        conn.execute(text("INSERT INTO rate_buckets (key, tokens) VALUES ('acct', 3)"))
+    upgrade(empty_url, "0011")
+    with connect() as conn:
+        found = conn.execute(
+            text("SELECT tokens, rate, cut_at, paused_until, epoch FROM rate_buckets")
+        ).one()
+        assert tuple(found) == (3.0, None, None, None, 0)  # rate NULL: the configured one
+    downgrade(empty_url, "0008")
+    with connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("rate_buckets")}
+        assert columns == {"key", "tokens", "updated_at"}
+        assert conn.execute(text("SELECT tokens FROM rate_buckets")).scalar_one() == 3.0

@@ -13,7 +13,7 @@ from tests.support.app import TEST_SECRET_KEY, test_settings
 from tests.support.committed import committed_world, start_worker, stop
 from tests.support.faults import fake_state, seed_live_links, start_fake, worker_env
 
-WARM_UP_S = 3.0  # workers start and fill their queues before the window opens
+WARM_UP_S = 3.0  # of traffic: the workers fill their queues before the window opens
 
 
 @dataclass
@@ -46,6 +46,16 @@ def _counts(state: dict[str, Any]) -> tuple[int, int, int]:
     return sum(stats["requests"].values()), throttled.get("limit", 0), throttled.get("fault", 0)
 
 
+async def _warmed_up(base_url: str, real_limit: float) -> None:
+    """Until the workers (slow to start on a busy machine) have sent ``WARM_UP_S`` of
+    traffic."""
+    for _ in range(600):
+        if _counts(fake_state(base_url))[0] >= WARM_UP_S * real_limit:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the workers sent nothing for a minute")
+
+
 async def measure_rate(
     make_db: Any, real_limit: float, configured: float, adaptive: bool, window_s: float
 ) -> RateRun:
@@ -61,7 +71,7 @@ async def measure_rate(
             }
             workers = [start_worker(cw.url, env), start_worker(cw.url, env)]
             try:
-                await asyncio.sleep(WARM_UP_S)
+                await _warmed_up(base_url, real_limit)
                 before = _counts(fake_state(base_url))
                 await asyncio.sleep(window_s)
                 after = _counts(fake_state(base_url))
