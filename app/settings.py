@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     provider_timeout_s: float = Field(default=10.0, gt=0)
     provider_burst: float = Field(default=5.0, ge=1)
     # each account's shared rate learns the provider's real limit from its answers (AIMD):
-    # cut by ``decrease`` on a 429 (or a spent budget), at most once per ``cooldown_s``, then
+    # cut by ``decrease`` on a 429 for the account's rate, at most once per ``cooldown_s``, then
     # climb by ``increase`` of the configured rate per second of traffic, never below
     # ``floor`` of it nor above it. Off: the configured rate, as is.
     provider_adaptive_rate: bool = True

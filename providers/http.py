@@ -30,7 +30,7 @@ class RateSignal:
     """What one answer says about the account's rate limit, for the gateway's shared rate."""
 
     throttled: bool  # 429: the provider refused the request for its rate
-    retry_after_s: float | None  # how long to hold every request of the account
+    retry_after_s: float | None  # a 429's wait (``Retry-After``, else ``x-ratelimit-reset``)
     limit: float | None  # ``x-ratelimit-limit``: the budget of the provider's window or bucket
     remaining: float | None  # ``x-ratelimit-remaining``: what is left of it
 
@@ -55,7 +55,9 @@ def read_rate_signal(status: int, headers: Mapping[str, str]) -> RateSignal:
     ``x-ratelimit-limit/remaining/reset``); a provider whose headers differ gives its own
     reader in its descriptor."""
     throttled = status == 429
-    remaining = _number(headers, "x-ratelimit-remaining")
-    # a spent budget says to wait for its reset even on an answer that went through
-    wait = retry_after_s(headers) if throttled or remaining == 0 else None
-    return RateSignal(throttled, wait, _number(headers, "x-ratelimit-limit"), remaining)
+    return RateSignal(
+        throttled,
+        retry_after_s(headers) if throttled else None,
+        _number(headers, "x-ratelimit-limit"),
+        _number(headers, "x-ratelimit-remaining"),
+    )

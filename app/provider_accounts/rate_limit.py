@@ -88,13 +88,12 @@ FROM n WHERE b.key = n.key
 {_RETURNING}"""
 )
 
-# a 429 or a spent budget: everyone waits ``pause_s``; the rate is cut if ``cut``. At most a
-# burst is saved up for the pause's end; the queue re-forms behind it.
+# a 429 for the account's rate: everyone waits ``pause_s`` and the rate is cut (once per
+# cooldown). At most a burst is saved up for the pause's end; the queue re-forms behind it.
 _THROTTLED = text(
     f"""WITH {_CURRENT}, n AS (
-    SELECT *, CASE WHEN may_cut AND :cut THEN GREATEST(:rate_min, r * :decrease)
-                   ELSE r END AS new_r,
-           may_cut AND :cut AS cut
+    SELECT *, CASE WHEN may_cut THEN GREATEST(:rate_min, r * :decrease) ELSE r END AS new_r,
+           may_cut AS cut
     FROM d
 )
 UPDATE rate_buckets b SET
@@ -274,7 +273,7 @@ class SharedBucket:
             waited += wait
 
     async def observe(self, signal: RateSignal) -> None:
-        """What an answer said: a 429 or a spent budget pauses everyone (and may cut the
+        """What an answer said: a 429 for the account's rate pauses everyone (and may cut the
         rate); the budget left steers the next reservation."""
         if signal.headroom is not None:
             self._headroom = (signal.headroom, time.monotonic())
@@ -284,7 +283,7 @@ class SharedBucket:
         if not self.adaptive.enabled:
             await self._run(_PAUSE_FIXED, pause_s=pause_s)
         elif signal.remaining is None or signal.remaining < 1:
-            await self._run(_THROTTLED, pause_s=pause_s, cut=True)
+            await self._run(_THROTTLED, pause_s=pause_s)
         # else the answer says budget is left: the refusal was not about this account's rate,
         # and the refused request's own retry waits its Retry-After (app.kit.backoff)
 

@@ -52,8 +52,8 @@ def refused(retry_after: str, remaining: str | None = "0") -> RateSignal:
 def test_the_common_headers_are_read() -> None:
     signal = read_rate_signal(200, {"x-ratelimit-limit": "10", "x-ratelimit-remaining": "1"})
     assert (signal.throttled, signal.retry_after_s, signal.headroom) == (False, None, 0.1)
-    spent = read_rate_signal(200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "0.5"})
-    assert spent.retry_after_s == 0.5 and spent.headroom is None
+    spent = read_rate_signal(429, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "0.5"})
+    assert spent.retry_after_s == 0.5 and spent.headroom is None  # no limit: no share
     garbled = read_rate_signal(429, {"x-ratelimit-limit": "lots", "retry-after": "x"})
     assert garbled == RateSignal(True, None, None, None)
 
