@@ -22,7 +22,7 @@ from tests.support.app import TEST_SECRET_KEY, test_settings
 from tests.support.committed import committed_world
 from tests.support.crash import Recovery, kill_and_recover, recovery_env, slow_fake
 
-NUMBERS = 60
+NUMBERS = 100
 
 
 async def run_once(server_url: str | None, lease_s: float | None) -> Recovery:

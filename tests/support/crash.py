@@ -1,7 +1,7 @@
-"""Crash recovery, shared by the kill tests and the recovery benchmark: a worker propagating
-live numbers to the fake Telnyx (every answer slow, so rows are held under lease) is SIGKILLed
-while it holds rows; a second worker starts at once. How long after the kill is every number
-propagated?"""
+"""Crash recovery, shared by the kill tests and the recovery benchmark: of two workers
+propagating live numbers to the fake Telnyx (every answer slow, so rows are held under lease),
+one is SIGKILLed while it holds rows. How long after the kill does the other take them up and
+finish them?"""
 
 import signal
 import time
@@ -59,29 +59,25 @@ async def _propagated(cw: CommittedWorld) -> int:
 
 
 async def kill_and_recover(cw: CommittedWorld, env: dict[str, str], numbers: int) -> Recovery:
-    """SIGKILL a worker holding rows mid-run, start another at once, time the recovery."""
+    """Two workers; SIGKILL one while it holds rows, time how the other takes them over."""
     await seed_live_links(cw, numbers)
-    first = start_worker(cw.url, env)
-    second = None
+    first, second = start_worker(cw.url, env), start_worker(cw.url, env)
+    # lease tokens start with the holder's host:pid (app.jobs.base.new_token)
+    first_holds = "SELECT id, lease_owner FROM phone_numbers WHERE lease_owner LIKE :mine"
+    mine = f"%:{first.pid}:%"
     try:
 
         async def holding() -> bool:
-            leased = await cw.scalar(
-                "SELECT count(*) FROM phone_numbers WHERE lease_owner IS NOT NULL"
+            return (
+                bool(await cw.rows(first_holds, mine=mine))
+                and await _propagated(cw) >= numbers // 10
             )
-            return bool(leased) and await _propagated(cw) >= numbers // 10
 
         await wait_until(holding, timeout_s=60, interval_s=0.02)
         assert stop(first, signal.SIGKILL) == -signal.SIGKILL
         killed_at = time.monotonic()
-        held = [
-            (row[0], row[1])
-            for row in await cw.rows(
-                "SELECT id, lease_owner FROM phone_numbers WHERE lease_owner IS NOT NULL"
-            )
-        ]
-        assert await _propagated(cw) < numbers, "killed too late to matter"
-        second = start_worker(cw.url, env)
+        held = [(row[0], row[1]) for row in await cw.rows(first_holds, mine=mine)]
+        assert held and await _propagated(cw) < numbers, "killed too late to matter"
         resumed_at: float | None = None
         held_done_at: float | None = None
         ids, owners = [i for i, _ in held], [o for _, o in held]
@@ -101,11 +97,9 @@ async def kill_and_recover(cw: CommittedWorld, env: dict[str, str], numbers: int
         # the last of them may have finished between the two counts of the last look
         held_done_at = held_done_at or finished_at
         assert stop(second, signal.SIGTERM) == 0
-        second = None
     finally:
         stop(first)
-        if second is not None:
-            stop(second)
+        stop(second)
     assert resumed_at is not None and held_done_at is not None
     return Recovery(
         len(held), resumed_at - killed_at, held_done_at - killed_at, finished_at - killed_at
