@@ -51,7 +51,6 @@ class HeldClaim:
     ids: list[uuid.UUID]
     valid_until: float  # monotonic: when the lease lapses, as of its last renewal
     tasks: set["asyncio.Task[None]"] = field(default_factory=set)
-    started: bool = False  # its tasks were spawned (before that, no tasks is not "done")
 
 
 class LeaseKeeper:
@@ -68,28 +67,26 @@ class LeaseKeeper:
         self._keeper: asyncio.Task[None] | None = None
 
     def hold(self, token: str, ids: list[uuid.UUID], claimed_at: float) -> HeldClaim:
-        """A claim just made (``claimed_at``: monotonic time before its statement was sent)."""
-        claim = HeldClaim(token, ids, claimed_at + self.lease_s)
-        self._claims.append(claim)
-        self._idle.clear()
-        if self.enabled and (self._keeper is None or self._keeper.done()):
-            self._keeper = asyncio.create_task(self._keep())
-        return claim
+        """A claim just made (``claimed_at``: monotonic time before its statement was sent);
+        renewed once ``started`` gives the tasks working on it. (A claim whose items are
+        worked on otherwise, by a tool, is not renewed.)"""
+        return HeldClaim(token, ids, claimed_at + self.lease_s)
 
     def started(self, claim: HeldClaim, tasks: set["asyncio.Task[None]"]) -> None:
         """The tasks working on a claim's items; the claim is held until they are all done."""
         claim.tasks |= {t for t in tasks if not t.done()}
-        claim.started = True
+        if not claim.tasks:
+            return
+        self._claims.append(claim)
+        self._idle.clear()
         for task in claim.tasks:
             task.add_done_callback(functools.partial(self._finished, claim))
-        self._release_if_done(claim)
+        if self.enabled and (self._keeper is None or self._keeper.done()):
+            self._keeper = asyncio.create_task(self._keep())
 
     def _finished(self, claim: HeldClaim, task: "asyncio.Task[None]") -> None:
         claim.tasks.discard(task)
-        self._release_if_done(claim)
-
-    def _release_if_done(self, claim: HeldClaim) -> None:
-        if claim.started and not claim.tasks and claim in self._claims:
+        if not claim.tasks and claim in self._claims:
             self._claims.remove(claim)
             if not self._claims:
                 self._idle.set()
