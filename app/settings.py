@@ -39,7 +39,8 @@ class Settings(BaseSettings):
 
     worker_batch_size: int = Field(default=200, ge=1)
     worker_concurrency: int = Field(default=32, ge=1)
-    worker_lease_s: float = Field(default=30.0, gt=0)
+    # renewed every third of it while held: a dead worker's rows are due again within it
+    worker_lease_s: float = Field(default=6.0, gt=0)
     worker_idle_sleep_s: float = Field(default=0.2, gt=0)
     retry_base_s: float = Field(default=1.0, gt=0)
     retry_cap_s: float = Field(default=300.0, gt=0)
@@ -64,6 +65,15 @@ class Settings(BaseSettings):
     # every provider's HTTP requests
     provider_timeout_s: float = Field(default=10.0, gt=0)
     provider_burst: float = Field(default=5.0, ge=1)
+    # each account's shared rate learns the provider's real limit from its answers (AIMD):
+    # cut by ``decrease`` on a 429 for the account's rate, at most once per ``cooldown_s``, then
+    # climb by ``increase`` of the configured rate per second of traffic, never below
+    # ``floor`` of it nor above it. Off: the configured rate, as is.
+    provider_adaptive_rate: bool = True
+    provider_rate_decrease: float = Field(default=0.7, gt=0, lt=1)
+    provider_rate_increase: float = Field(default=0.05, gt=0, le=1)
+    provider_rate_floor: float = Field(default=0.1, gt=0, le=1)
+    provider_rate_cooldown_s: float = Field(default=1.0, ge=0)
     # Public base URL of this gateway, for the webhook URLs given to providers
     public_url: str = "http://127.0.0.1:8000"
     # a whole attempt (connect, send, status line): short, so a hanging receiver holds a

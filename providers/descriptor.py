@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from providers import registration as reg
 from providers.base import Provider
 from providers.events import ProviderEvent
+from providers.http import RateSignal, read_rate_signal
 
 
 class Capability(StrEnum):
@@ -256,6 +257,8 @@ class ProviderDescriptor:
     # the fields a registered object's PATCH may change at this provider (numlink names)
     updatable_brand_fields: frozenset[str] = frozenset()
     updatable_campaign_fields: frozenset[str] = frozenset()
+    # what an HTTP answer says about the account's rate limit (the gateway adapts its rate)
+    rate_signal: Callable[[int, Mapping[str, str]], RateSignal] = read_rate_signal
 
     def __post_init__(self) -> None:
         lacking = [c for c in _NEEDS_LOOKUP if c in self.capabilities]

@@ -4,8 +4,9 @@
 work, after ``idle_s`` otherwise. ``QueueJob`` is the leased queue: it claims due rows of a
 table (``FOR UPDATE SKIP LOCKED``, the lease pushing ``next_attempt_at`` past its end, so a
 crashed worker's rows become due again by themselves), works on them with bounded
-concurrency, and writes each outcome back guarded by the lease token, so a worker whose lease
-was taken over writes nothing. ``PeriodicJob`` runs a pass, rests ``interval_s``, again.
+concurrency, renews the lease while that work runs (``app.jobs.leases``), and writes each
+outcome back guarded by the lease token, so a worker whose lease was taken over writes nothing.
+``PeriodicJob`` runs a pass, rests ``interval_s``, again.
 """
 
 import asyncio
@@ -13,6 +14,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Coroutine, Sequence
@@ -22,6 +24,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import RowMapping, TextClause, text
 
 from app.db.engine import SessionMaker
+from app.jobs.leases import HeldClaim, LeaseKeeper
 
 log = logging.getLogger("numlink.worker")
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
@@ -147,7 +150,10 @@ class QueueJob(LoopService, Generic[W]):
         self.concurrency = concurrency
         self.batch_size = batch_size
         self.lease_s = lease_s
+        self.leases = LeaseKeeper(sessions, self.table.table, lease_s)
         self._inflight: set[asyncio.Task[None]] = set()
+        self._claimed: HeldClaim | None = None  # the latest claim, until its tasks are spawned
+        self._spawned: set[asyncio.Task[None]] | None = None
 
     @abstractmethod
     def to_work(self, row: RowMapping, token: str) -> W:
@@ -162,19 +168,42 @@ class QueueJob(LoopService, Generic[W]):
         for item in items:
             self.spawn(self.process(item))
 
-    async def claim(self, limit: int) -> list[W]:
-        token = new_token()
+    async def claim_rows(self, token: str, limit: int) -> Sequence[RowMapping]:
+        """The claim's statement, leasing due rows to ``token`` (a job may claim otherwise,
+        e.g. fairly across tenants; the lease is renewed the same way)."""
         params = self.table.claim_params(token, limit, self.lease_s)
         async with self.sessions.begin() as session:
-            rows = (await session.execute(self.table.claim_sql(), params)).mappings().all()
+            return (await session.execute(self.table.claim_sql(), params)).mappings().all()
+
+    async def claim(self, limit: int) -> list[W]:
+        token = new_token()
+        claimed_at = time.monotonic()
+        rows = await self.claim_rows(token, limit)
         if rows:
             log.debug("claimed", extra={"job": self.name, "worker": token, "rows": len(rows)})
+            self._claimed = self.leases.hold(token, [row["id"] for row in rows], claimed_at)
         return [self.to_work(row, token) for row in rows]
+
+    def start_claimed(self, items: Sequence[W]) -> set[asyncio.Task[None]]:
+        """``start`` the items of the claim just made; its lease is renewed until the tasks
+        started on them are done."""
+        claim, self._claimed = self._claimed, None
+        self._spawned = set()
+        try:
+            self.start(items)
+            spawned = self._spawned
+        finally:
+            self._spawned = None
+        if claim is not None:
+            self.leases.started(claim, spawned)
+        return spawned
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
+        if self._spawned is not None:
+            self._spawned.add(task)
 
     @property
     def in_flight(self) -> frozenset[asyncio.Task[None]]:
@@ -186,7 +215,7 @@ class QueueJob(LoopService, Generic[W]):
         if free <= 0:
             return 0
         items = await self.claim(free)
-        self.start(items)
+        self.start_claimed(items)
         return len(items)
 
     async def run_once(self) -> bool:
@@ -206,7 +235,7 @@ class QueueJob(LoopService, Generic[W]):
     async def process_due(self, limit: int) -> int:
         """Claim up to ``limit`` due items, work on them all, and return how many (tools)."""
         items = await self.claim(limit)
-        await asyncio.gather(*(self.process(item) for item in items))
+        await asyncio.gather(*self.start_claimed(items))
         return len(items)
 
 

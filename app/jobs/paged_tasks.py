@@ -88,17 +88,17 @@ class PagedTaskJob(QueueJob[TaskWork]):
 
     def __init__(self, context: JobContext) -> None:
         settings = context.settings
+        self.table = LeasedTable(
+            table="bulk_tasks",
+            lanes=(Lane(where=f"operation = '{self.operation}'"),),
+            returning=_RETURNING,
+        )
         super().__init__(
             context.sessions,
             concurrency=MAX_IN_FLIGHT,
             batch_size=MAX_IN_FLIGHT,
             lease_s=settings.worker_lease_s,
             idle_s=settings.worker_idle_sleep_s,
-        )
-        self.table = LeasedTable(
-            table="bulk_tasks",
-            lanes=(Lane(where=f"operation = '{self.operation}'"),),
-            returning=_RETURNING,
         )
         self.context = context
         self.registry = context.providers

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ from sqlalchemy import RowMapping, text
 
 from app.db.models import Mode
 from app.db.tenancy import Tenant
-from app.jobs.base import DUE_IN, LeasedTable, QueueJob, new_token
+from app.jobs.base import DUE_IN, LeasedTable, QueueJob
 from app.jobs.context import JobContext
 from app.jobs.webhook_claim import CLAIM_LOCK, LOCK_SQL, fair_claim_params, fair_claim_sql
 from app.kit.backoff import RetryPolicy
@@ -145,8 +146,8 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
             context.sessions,
             concurrency=settings.webhook_worker_concurrency,
             batch_size=settings.worker_batch_size,
-            # longer than any attempt (DNS check + request), so a live attempt keeps its row
-            lease_s=lease_s or max(settings.worker_lease_s, 3 * settings.webhook_timeout_s),
+            # renewed while an attempt runs (however long), so a live attempt keeps its row
+            lease_s=lease_s or settings.worker_lease_s,
             idle_s=settings.worker_idle_sleep_s,
         )
         self.settings: Settings = settings
@@ -154,17 +155,15 @@ class WebhookDeliveryJob(QueueJob[DueDelivery]):
         self.http = context.http
         self.retry = RetryPolicy(retry_base_s, retry_cap_s, settings.webhook_max_attempts)
 
-    async def claim(self, limit: int) -> list[DueDelivery]:
+    async def claim_rows(self, token: str, limit: int) -> Sequence[RowMapping]:
         """The fair claim (``webhook_claim``) instead of the oldest rows first."""
-        token = new_token()
         s = self.settings
         params = fair_claim_params(
             token, limit, self.lease_s, s.webhook_endpoint_concurrency, s.webhook_tenant_concurrency
         )
         async with self.sessions.begin() as session:
             await session.execute(LOCK_SQL, {"key": CLAIM_LOCK})
-            rows = (await session.execute(_CLAIM, params)).mappings().all()
-        return [self.to_work(row, token) for row in rows]
+            return (await session.execute(_CLAIM, params)).mappings().all()
 
     async def run_once(self) -> bool:
         claimed = await self.fill()

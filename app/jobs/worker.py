@@ -31,7 +31,8 @@ async def run_worker(
 
 async def run_until_settled(context: JobContext, timeout_s: float = 30.0) -> None:
     """Run the queue jobs until no number or task has work scheduled (tests, tools). One
-    job's claim at a time, so it also runs on a single shared connection."""
+    job's claim at a time, so it also runs on a single shared connection; leases are not
+    renewed (a step must finish within ``NUMLINK_WORKER_LEASE_S``)."""
     jobs = (
         PropagationJob(context),
         ProfileTaskJob(context),
@@ -39,6 +40,8 @@ async def run_until_settled(context: JobContext, timeout_s: float = 30.0) -> Non
         BatchRegisterJob(context),
         AuditJob(context),
     )
+    for job in jobs:  # nothing may use the shared connection beside the claim being worked on
+        job.leases.enabled = False
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         in_flight = frozenset().union(*(job.in_flight for job in jobs))

@@ -25,7 +25,7 @@ from app.provider_accounts.credentials import Credentials, resolve_credentials, 
 from app.provider_accounts.inventory_ledger import DatabaseInventoryLedger
 from app.provider_accounts.ledger import DatabaseLinkLedger
 from app.provider_accounts.object_ledger import DatabaseObjectLedger
-from app.provider_accounts.rate_limit import LimitedTransport, SharedBucket
+from app.provider_accounts.rate_limit import AdaptiveRate, LimitedTransport, SharedBucket
 from app.settings import Settings
 from providers.base import Provider, ProviderCallError, ProviderObjectNotFound
 from providers.catalog import ProviderCatalog
@@ -153,13 +153,23 @@ class ProviderRegistry:
             self._pool = httpx.AsyncHTTPTransport(
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=50)
             )
-        bucket = SharedBucket(
-            self._sessions, credentials.bucket_key, credentials.rate_per_s, settings.provider_burst
-        )
-        client = httpx.AsyncClient(
-            transport=LimitedTransport(self._pool, bucket), timeout=settings.provider_timeout_s
-        )
         name = credentials.provider
+        adaptive = AdaptiveRate(
+            settings.provider_adaptive_rate,
+            settings.provider_rate_decrease,
+            settings.provider_rate_increase,
+            settings.provider_rate_floor,
+            settings.provider_rate_cooldown_s,
+        )
+        bucket = SharedBucket(
+            self._sessions,
+            credentials.bucket_key,
+            credentials.rate_per_s,
+            settings.provider_burst,
+            adaptive,
+        )
+        transport = LimitedTransport(self._pool, bucket, self.descriptor(name).rate_signal)
+        client = httpx.AsyncClient(transport=transport, timeout=settings.provider_timeout_s)
         context = AdapterContext(
             name=name,
             settings=self.catalog.settings(name),

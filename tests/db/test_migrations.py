@@ -214,3 +214,22 @@ def test_0010_keys_existing_deliveries_by_target_and_goes_back(
         assert "target_key" not in columns and "last_status_code" not in columns
         assert conn.execute(text("SELECT count(*) FROM webhook_deliveries")).scalar_one() == 2
     upgrade(empty_url)
+
+
+def test_0011_keeps_rate_buckets_and_starts_them_at_the_configured_rate(
+    empty_url: str, connect: Callable[[], Connection]
+) -> None:
+    upgrade(empty_url, "0010")
+    with connect() as conn, conn.begin():
+        conn.execute(text("INSERT INTO rate_buckets (key, tokens) VALUES ('acct', 3)"))
+    upgrade(empty_url, "0011")
+    with connect() as conn:
+        found = conn.execute(
+            text("SELECT tokens, rate, cut_at, paused_until, epoch FROM rate_buckets")
+        ).one()
+        assert tuple(found) == (3.0, None, None, None, 0)  # rate NULL: the configured one
+    downgrade(empty_url, "0010")
+    with connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("rate_buckets")}
+        assert columns == {"key", "tokens", "updated_at"}
+        assert conn.execute(text("SELECT tokens FROM rate_buckets")).scalar_one() == 3.0

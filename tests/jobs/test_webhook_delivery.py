@@ -211,6 +211,7 @@ async def test_a_stale_lease_cannot_overwrite(database: str) -> None:
     # and delivered. The stale worker's failure must not undo that.
     with receiver(lambda n: (500, 0.5) if n == 0 else (200, 0.0)) as rx:
         async with setup(database, test_settings(), lease_s=0.1) as (cw, stale):
+            stale.leases.enabled = False  # a worker that cannot renew its lease
             await status_change(cw, rx.url("/status"))
             slow = asyncio.create_task(stale.process_due(10))
             await wait_until(lambda: _true_if(len(rx.requests) == 1), timeout_s=5, interval_s=0.01)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Float,
@@ -51,6 +52,13 @@ class RateBucket(Base):
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(TS, server_default=func.clock_timestamp())
+    # what the provider's answers taught (app/provider_accounts/rate_limit.py): the rate in
+    # use (NULL: the configured one), its last cut, a pause for everyone, and an epoch that
+    # moves when queued reservations must be made again
+    rate: Mapped[float | None] = mapped_column(Float)
+    cut_at: Mapped[datetime | None] = mapped_column(TS)
+    paused_until: Mapped[datetime | None] = mapped_column(TS)
+    epoch: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 class ProviderEvent(Base):

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import copy
+import dataclasses
 import random
 import signal
 import threading
@@ -45,7 +46,7 @@ class FaultRates:
     mutating request comes after its state change (a 429 never does: it is the gateway's)."""
 
     server_error: float = 0.0  # 500, 502 or 503
-    rate_limited: float = 0.0  # 429 with Retry-After and x-ratelimit-* headers
+    rate_limited: float = 0.0  # 429 with Retry-After, not from the enforced limit
     timeout: float = 0.0  # no answer for ``hang_s``
     reset: float = 0.0  # the connection is reset without an answer
     slow: float = 0.0  # a normal answer after ``slow_s``
@@ -156,7 +157,13 @@ class FakeTelnyxCore:
         wait = self._take_token()
         if wait is not None:
             self._stats.throttled["limit"] += 1
-            return self._too_many(wait)
+            return self._with_limit_headers(self._too_many(wait))
+        reply = await self._answer(method, kind, arg, query, body)
+        return None if reply is None else self._with_limit_headers(reply)
+
+    async def _answer(
+        self, method: str, kind: str, arg: str, query: str, body: bytes
+    ) -> Reply | None:
         fault = self._scripted.pop((kind, _page_of(query)), None) or self.faults.pick(
             self._rng.random()
         )
@@ -200,14 +207,22 @@ class FakeTelnyxCore:
         return (1.0 - self._tokens) / rate
 
     def _too_many(self, wait: float) -> Reply:
-        headers = (
-            ("Retry-After", _seconds(wait)),
-            ("x-ratelimit-limit", _seconds(self._burst)),
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", _seconds(wait)),
-        )
+        headers = (("Retry-After", _seconds(wait)),)
         detail = "rate limit exceeded"
         return error_reply(429, "10011", "Too many requests", detail, headers=headers)
+
+    def _with_limit_headers(self, reply: Reply) -> Reply:
+        """Every answer tells the key's bucket as it is (an injected 429 too: the bucket was
+        not what refused it): its size, whole tokens left, seconds until the next one."""
+        rate = self.config.rate_per_s
+        if rate <= 0:
+            return reply
+        headers = (
+            ("x-ratelimit-limit", _seconds(self._burst)),
+            ("x-ratelimit-remaining", str(int(self._tokens))),
+            ("x-ratelimit-reset", _seconds((1.0 - self._tokens % 1.0) / rate)),
+        )
+        return dataclasses.replace(reply, headers=reply.headers + headers)
 
 
 class FakeTelnyx:
