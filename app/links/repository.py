@@ -40,6 +40,9 @@ class LinkRepository:
     async def _one(self, sql: str, params: dict[str, Any]) -> tuple[str, Mapping[str, Any]]:
         # the hot path: prepared once per connection
         (row,) = await run_raw(self.session, sql, params, prepare=True)
+        task_id = row.pop("superseded_task_id", None)
+        if task_id is not None:
+            await run_raw(self.session, statements.SETTLE_SUPERSEDED, {"task_id": task_id})
         return str(row["outcome"]), row
 
     async def check_campaign(self, campaign_id: uuid.UUID | None) -> CampaignCheck:
