@@ -3,7 +3,7 @@ alternating blocks, so the machine's load weighs on both alike.
 
     .venv/bin/python bench/statement_side_by_side.py BASE.sql [NEW.sql] --blocks 40 --size 250
 
-BASE.sql / NEW.sql: the statement's text (e.g. ``app.links.statements.ATTACH`` written out by
+BASE.sql / NEW.sql: the statement's text (e.g. ``app.links.statements.ATTACH.lean`` written out by
 another revision); NEW defaults to this revision's. Uses DATABASE_URL's server or an embedded one.
 """
 
@@ -36,7 +36,10 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=40)
     parser.add_argument("--size", type=int, default=250)
     args = parser.parse_args()
-    versions = {"base": args.base.read_text(), "new": args.new.read_text() if args.new else ATTACH}
+    versions = {
+        "base": args.base.read_text(),
+        "new": args.new.read_text() if args.new else ATTACH.lean,
+    }
     url = create_database(os.environ.get("DATABASE_URL"))
     try:
         world = seed(url, numbers=1)

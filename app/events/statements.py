@@ -45,32 +45,65 @@ def emit(
     """CTEs ``{name}`` (the events written: id, org_id, mode, type, resource_id) and
     ``{name}_deliveries``. ``source`` is a table or CTE name, read as ``s``; it must be a CTE
     (materialised once) when it changes rows."""
+    written = write_events(name, source, events, resource_id=resource_id, org=org, mode=mode)
+    status_urls = any(e.type in STATUS_URL_TYPES for e in events)
+    return f"""{written}, {
+        write_deliveries(
+            name, source if status_urls else None, resource_id=resource_id, status_url=status_url
+        )
+    }"""
+
+
+def write_events(
+    name: str,
+    source: str,
+    events: Sequence[Emit],
+    *,
+    resource_id: str = "s.id",
+    org: str = "s.org_id",
+    mode: str = "s.mode",
+) -> str:
+    """The CTE ``{name}``: the events alone (their deliveries are ``write_deliveries``)."""
     selects = "\n    UNION ALL\n    ".join(
         f"SELECT time_ordered_uuid(), {org}, {mode}, '{e.type}', '{RESOURCE_OF[e.type]}', "
         f"{resource_id}, {e.data} FROM {source} s WHERE {e.where}"
         for e in events
     )
+    return f"""{name} AS (
+    INSERT INTO events (id, org_id, mode, type, resource_type, resource_id, data)
+    {selects}
+    RETURNING id, org_id, mode, type, created_at, resource_type, resource_id, data
+)"""
+
+
+def write_deliveries(
+    name: str,
+    status_url_source: str | None,
+    *,
+    resource_id: str = "s.id",
+    status_url: str = "s.status_url",
+) -> str:
+    """The CTE ``{name}_deliveries``: a delivery of each event of ``{name}`` to every enabled
+    endpoint of its org and mode whose ``enabled_events`` match, and for status updates to
+    the ``status_url`` of its row in ``status_url_source`` (read as ``s``; None: no such
+    targets)."""
     targets = [
         f"""SELECT e.id AS event_id, w.id AS endpoint_id, w.url
         FROM {name} e JOIN webhook_endpoints w
           ON w.org_id = e.org_id AND w.mode = e.mode AND w.disabled_at IS NULL
          AND (w.enabled_events IS NULL OR e.type = ANY(w.enabled_events))"""
     ]
-    if any(e.type in STATUS_URL_TYPES for e in events):
+    if status_url_source is not None:
         types = ", ".join(f"'{t}'" for t in sorted(STATUS_URL_TYPES))
         targets.append(
             f"""SELECT e.id, NULL::uuid, u.url
         FROM {name} e
-        JOIN (SELECT {resource_id} AS id, {status_url} AS url FROM {source} s
+        JOIN (SELECT {resource_id} AS id, {status_url} AS url FROM {status_url_source} s
               WHERE {status_url} IS NOT NULL) u ON u.id = e.resource_id
         WHERE e.type IN ({types})"""
         )
     union = "\n        UNION ALL\n        ".join(targets)
-    return f"""{name} AS (
-    INSERT INTO events (id, org_id, mode, type, resource_type, resource_id, data)
-    {selects}
-    RETURNING id, org_id, mode, type, created_at, resource_type, resource_id, data
-), {name}_deliveries AS (
+    return f"""{name}_deliveries AS (
     INSERT INTO webhook_deliveries
         (id, org_id, mode, endpoint_id, url, event_type, event_id, payload, next_attempt_at)
     SELECT time_ordered_uuid(), e.org_id, e.mode, t.endpoint_id, t.url, e.type, e.id,

@@ -1,6 +1,7 @@
 """Runs the link statements for one tenant."""
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,27 @@ class CampaignCheck:
     campaign_id: uuid.UUID | None  # None: no such campaign in this org and mode
     provider: str | None
     verdict: str | None  # the first of rules 2-4 that fails, None when they pass
+
+
+class _RecentHints:
+    """Whether a tenant's last single change had more to write than its event (a hint to pick
+    the statement; a wrong one costs a second statement, never a missing write)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hints: OrderedDict[tuple[uuid.UUID, str], bool] = OrderedDict()
+
+    def get(self, key: tuple[uuid.UUID, str], default: bool) -> bool:
+        return self.hints.get(key, default)
+
+    def put(self, key: tuple[uuid.UUID, str], value: bool) -> None:
+        self.hints[key] = value
+        self.hints.move_to_end(key)
+        if len(self.hints) > self.size:
+            self.hints.popitem(last=False)
+
+
+_MORE_TO_WRITE = _RecentHints(10_000)
 
 
 class LinkRepository:
@@ -37,12 +59,20 @@ class LinkRepository:
     async def detach(self, number_id: uuid.UUID | None) -> tuple[str, Mapping[str, Any]]:
         return await self._one(statements.DETACH, self._params(number_id=number_id))
 
-    async def _one(self, sql: str, params: dict[str, Any]) -> tuple[str, Mapping[str, Any]]:
-        # the hot path: prepared once per connection
-        (row,) = await run_raw(self.session, sql, params, prepare=True)
-        task_id = row.pop("superseded_task_id", None)
-        if task_id is not None:
-            await run_raw(self.session, statements.SETTLE_SUPERSEDED, {"task_id": task_id})
+    async def _one(
+        self, pair: statements.SingleStatements, params: dict[str, Any]
+    ) -> tuple[str, Mapping[str, Any]]:
+        """The lean statement first, unless this tenant's last change had more to write; the
+        complete one when the lean one says so. Either is one statement (the hot path:
+        prepared once per connection)."""
+        tenant = (self.tenant.org_id, self.tenant.mode.value)
+        complete = _MORE_TO_WRITE.get(tenant, False)
+        (row,) = await run_raw(
+            self.session, pair.complete if complete else pair.lean, params, prepare=True
+        )
+        if row["outcome"] == statements.MORE_TO_WRITE:
+            (row,) = await run_raw(self.session, pair.complete, params, prepare=True)
+        _MORE_TO_WRITE.put(tenant, bool(row.pop("more_to_write")))
         return str(row["outcome"]), row
 
     async def check_campaign(self, campaign_id: uuid.UUID | None) -> CampaignCheck:

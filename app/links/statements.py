@@ -6,7 +6,15 @@ numbers in id order, so concurrent bulk requests cannot deadlock. The rules them
 ``app.links.rules``.
 """
 
-from app.events.statements import emit, link_events, settle_tasks, task_finished
+from dataclasses import dataclass
+
+from app.events.statements import (
+    emit,
+    link_events,
+    settle_tasks,
+    task_finished,
+    write_events,
+)
 from app.kit.sql import psycopg_params
 from app.links.rules import (
     CHANGED,
@@ -70,15 +78,47 @@ FROM (SELECT 1) one LEFT JOIN camp ON true
 # ---- one number ------------------------------------------------------------------------------
 
 
+_LINK_EVENTS = link_events("s.previous_campaign_id", "s.previous_status")
+
+
 def _link_change(moved: str) -> str:
-    """The change's events, in the same statement (one INSERT, nothing when nothing changed).
-    ``moved``: the changed rows with ``previous_campaign_id`` and ``previous_status``."""
-    return emit("emitted", moved, link_events("s.previous_campaign_id", "s.previous_status"))
+    """The change's events and their deliveries, in the same statement (one INSERT each,
+    nothing when nothing changed). ``moved``: the changed rows with ``previous_campaign_id``
+    and ``previous_status``."""
+    return emit("emitted", moved, _LINK_EVENTS)
 
 
-def _single(verdict: str, set_clause: str, campaign: str = "") -> str:
+# What the lean statement answers instead of making a change that has more to write than its
+# event: the complete statement then makes it (nothing was written).
+MORE_TO_WRITE = "MORE_TO_WRITE"
+
+# A change has more to write when its event has somewhere to go (an endpoint of the tenant, the
+# number's status_url) or it supersedes a number pending for a bulk task (a count-down).
+_MORE_TO_WRITE_IF = """(num.status_url IS NOT NULL
+        OR (num.bulk_task_id IS NOT NULL AND num.carrier_line_option_status = 'pending')
+        OR EXISTS (SELECT 1 FROM webhook_endpoints w
+                   WHERE w.org_id = :org_id AND w.mode = :mode AND w.disabled_at IS NULL))"""
+
+
+def _single(verdict: str, set_clause: str, *, complete: bool, campaign: str = "") -> str:
     """The single-number statement: the row as changed, or as it was when nothing changed;
-    no row on a rejection."""
+    no row on a rejection. Always one statement, so it is its own transaction.
+
+    The complete statement writes everything a change can cause: its event, the event's
+    deliveries and a bulk task's count-down. Their INSERT and UPDATE nodes cost ~150 us even
+    when no row comes (each opens and locks its table and indexes), so the lean statement
+    writes the event alone and answers ``MORE_TO_WRITE`` when that would not be all."""
+    if complete:
+        writes = f"{_link_change('moved')}, {settle_tasks('moved', 's.previous_status')}"
+        applies = f"verdict.outcome = '{CHANGED}'"
+        outcome = "verdict.outcome"
+    else:
+        writes = write_events("emitted", "moved", _LINK_EVENTS)
+        applies = f"verdict.outcome = '{CHANGED}' AND NOT verdict.more_to_write"
+        outcome = (
+            f"CASE WHEN verdict.outcome = '{CHANGED}' AND verdict.more_to_write"
+            f" THEN '{MORE_TO_WRITE}' ELSE verdict.outcome END"
+        )
     return psycopg_params(
         f"""
 WITH {campaign}num AS (
@@ -86,12 +126,12 @@ WITH {campaign}num AS (
     WHERE p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
     FOR UPDATE
 ), verdict AS (
-    SELECT {verdict} AS outcome
+    SELECT {verdict} AS outcome, {_MORE_TO_WRITE_IF} AS more_to_write
     FROM (SELECT 1) one {"LEFT JOIN camp ON true" if campaign else ""} LEFT JOIN num ON true
 ), changed AS (
     UPDATE phone_numbers p SET {set_clause}, bulk_task_id = NULL
     FROM verdict
-    WHERE verdict.outcome = '{CHANGED}'
+    WHERE {applies}
       AND p.id = :number_id AND p.org_id = :org_id AND p.mode = :mode
     RETURNING p.*
 ), moved AS (
@@ -99,11 +139,9 @@ WITH {campaign}num AS (
            num.carrier_line_option_status AS previous_status,
            num.bulk_task_id AS previous_bulk_task_id
     FROM changed, num
-), {_link_change("moved")}
-SELECT verdict.outcome, row.*,
-       (SELECT c.status FROM campaigns c WHERE c.id = row.campaign_id) AS campaign_status,
-       (SELECT m.previous_bulk_task_id FROM moved m
-        WHERE m.previous_status = 'pending') AS superseded_task_id
+), {writes}
+SELECT {outcome} AS outcome, verdict.more_to_write, row.*,
+       (SELECT c.status FROM campaigns c WHERE c.id = row.campaign_id) AS campaign_status
 FROM verdict
 LEFT JOIN (
     SELECT * FROM changed
@@ -114,32 +152,29 @@ LEFT JOIN (
     )
 
 
-# A single change that supersedes a number pending for a bulk task counts that task down, in
-# the same transaction; a second statement, run only then, because the count-down's empty
-# CTEs cost every attach ~90 us (each opens and locks its tables and their indexes).
-SETTLE_SUPERSEDED = psycopg_params(
-    f"""
-WITH superseded AS (
-    SELECT CAST(:task_id AS uuid) AS previous_bulk_task_id, NULL::uuid AS bulk_task_id,
-           NULL::text AS carrier_line_option_status
-), {settle_tasks("superseded", "'pending'")}
-SELECT 1 AS settled
-"""
-)
-
-
-ATTACH = _single(
-    f"""coalesce({campaign_rules("camp")},
+_ATTACH_VERDICT = f"""coalesce({campaign_rules("camp")},
         CASE {attach_number_rules("num", ":campaign_id", "camp.provider")}
-             ELSE '{CHANGED}' END)""",
-    _ATTACH_SET.format(phase="submit"),
-    campaign=f"camp AS ({_CAMPAIGN}), ",
-)
+             ELSE '{CHANGED}' END)"""
+# the campaign row is locked (as a foreign key check would): it cannot go before commit
+_LOCKED_CAMPAIGN = f"camp AS ({_CAMPAIGN}    FOR KEY SHARE OF c\n), "
+_DETACH_VERDICT = f"CASE {detach_number_rules('num')} ELSE '{CHANGED}' END"
 
-DETACH = _single(
-    f"CASE {detach_number_rules('num')} ELSE '{CHANGED}' END",
-    _DETACH_SET,
-)
+
+@dataclass(frozen=True, slots=True)
+class SingleStatements:
+    lean: str
+    complete: str
+
+
+def _pair(verdict: str, set_clause: str, campaign: str = "") -> SingleStatements:
+    return SingleStatements(
+        _single(verdict, set_clause, complete=False, campaign=campaign),
+        _single(verdict, set_clause, complete=True, campaign=campaign),
+    )
+
+
+ATTACH = _pair(_ATTACH_VERDICT, _ATTACH_SET.format(phase="submit"), _LOCKED_CAMPAIGN)
+DETACH = _pair(_DETACH_VERDICT, _DETACH_SET)
 
 
 # ---- many numbers ----------------------------------------------------------------------------
@@ -181,8 +216,9 @@ _BY_NUMBER = {
 
 def _bulk(by: dict[str, str], number_rules: str, set_clause: str) -> str:
     """Decides every item, updates the numbers that change (with their events, one INSERT
-    for all), counts the task's pending numbers (none: it has completed) and records every
-    item as the task's; returns the count of items per verdict."""
+    for all; the campaign row locked once, in place of a foreign-key check per number),
+    counts the task's pending numbers (none: it has completed) and records every item as the
+    task's; returns the count of items per verdict."""
     return psycopg_params(
         f"""
 WITH {_INPUT.format(**by)}, verdict AS (
@@ -194,9 +230,13 @@ WITH {_INPUT.format(**by)}, verdict AS (
                 {number_rules}
                 ELSE '{CHANGED}' END AS outcome
     FROM ranked r LEFT JOIN matched m ON {by["join"]}
+), campaign AS (
+    SELECT c.id FROM campaigns c
+    WHERE c.id = :campaign_id AND c.org_id = :org_id AND c.mode = :mode
+    FOR KEY SHARE
 ), changed AS (
     UPDATE phone_numbers p SET {set_clause}, bulk_task_id = :task_id
-    FROM verdict v
+    FROM verdict v, campaign
     WHERE v.outcome = '{CHANGED}' AND p.id = v.number_id
     RETURNING p.id, p.org_id, p.mode, p.number, p.campaign_id, p.carrier_line_option_status,
               p.carrier_line_option_error, p.carrier_line_option_propagated_at, p.status_url,

@@ -100,9 +100,9 @@ class BulkTaskItem(Base):
     from ``desired_version`` on (a later change to the number supersedes it)."""
 
     __tablename__ = "bulk_task_items"
-    task_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("bulk_tasks.id", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key: the bulk statement writes the items of the task it updates, and deleting
+    # a task deletes its items by trigger (migration 0012), without a check per item.
+    task_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[str] = mapped_column(Text)  # the number or id as given
     phone_number_id: Mapped[uuid.UUID | None] = mapped_column(UUID)

@@ -85,7 +85,9 @@ class PhoneNumber(Timestamps, Base):
     sms_enabled: Mapped[bool] = mapped_column(Boolean)
     mms_enabled: Mapped[bool] = mapped_column(Boolean)
     # desired state (what the user asked for)
-    campaign_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("campaigns.id"))
+    # No foreign key (a per-row check was a fifth of a bulk attach): the link statements set it
+    # from the campaign row they lock, and a linked campaign cannot be deleted (migration 0012).
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
     # the status of that campaign, read with the number: a number keeps its link while its
     # campaign is SUSPENDED, EXPIRED or DEACTIVATED, and shows it here
     campaign_status: Mapped[str | None] = column_property(
