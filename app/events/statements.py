@@ -87,30 +87,34 @@ def write_deliveries(
     endpoint of its org and mode whose ``enabled_events`` match, and for status updates to
     the ``status_url`` of its row in ``status_url_source`` (read as ``s``; None: no such
     targets)."""
+    # Each branch carries the event's columns, so nothing joins back to the events (a sort of
+    # every event written, ~0.1 s in a bulk statement, even when no target comes).
     targets = [
-        f"""SELECT e.id AS event_id, w.id AS endpoint_id, w.url
-        FROM {name} e JOIN webhook_endpoints w
-          ON w.org_id = e.org_id AND w.mode = e.mode AND w.disabled_at IS NULL
-         AND (w.enabled_events IS NULL OR e.type = ANY(w.enabled_events))"""
+        f"""SELECT ev.*, w.id AS endpoint_id, w.url
+        FROM {name} ev JOIN webhook_endpoints w
+          ON w.org_id = ev.org_id AND w.mode = ev.mode AND w.disabled_at IS NULL
+         AND (w.enabled_events IS NULL OR ev.type = ANY(w.enabled_events))"""
     ]
     if status_url_source is not None:
         types = ", ".join(f"'{t}'" for t in sorted(STATUS_URL_TYPES))
+        # skipped as a whole (a one-time filter) when no changed row has a status_url
         targets.append(
-            f"""SELECT e.id, NULL::uuid, u.url
-        FROM {name} e
+            f"""SELECT ev.*, NULL::uuid, u.url
+        FROM {name} ev
         JOIN (SELECT {resource_id} AS id, {status_url} AS url FROM {status_url_source} s
-              WHERE {status_url} IS NOT NULL) u ON u.id = e.resource_id
-        WHERE e.type IN ({types})"""
+              WHERE {status_url} IS NOT NULL) u ON u.id = ev.resource_id
+        WHERE ev.type IN ({types})
+          AND EXISTS (SELECT 1 FROM {status_url_source} s WHERE {status_url} IS NOT NULL)"""
         )
     union = "\n        UNION ALL\n        ".join(targets)
     return f"""{name}_deliveries AS (
     INSERT INTO webhook_deliveries
         (id, org_id, mode, endpoint_id, url, event_type, event_id, payload, next_attempt_at)
-    SELECT time_ordered_uuid(), e.org_id, e.mode, t.endpoint_id, t.url, e.type, e.id,
+    SELECT time_ordered_uuid(), e.org_id, e.mode, e.endpoint_id, e.url, e.type, e.id,
            {PAYLOAD}, clock_timestamp()
     FROM (
         {union}
-    ) t JOIN {name} e ON e.id = t.event_id
+    ) e
     RETURNING 1
 )"""
 
