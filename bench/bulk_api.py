@@ -8,7 +8,6 @@
 
 import statistics
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +18,7 @@ from app.bulk.repository import COUNTS as COUNTS_SQL
 from app.bulk.service import item_arrays
 from app.kit.cursor import encode_cursor
 from app.kit.sql import psycopg_params
-from app.links.statements import BULK, BULK_SETUP
+from app.links.statements import BULK
 from bench.bulk_world import (
     Tenant,
     api_process,
@@ -29,6 +28,7 @@ from bench.bulk_world import (
     scalar,
     seed_numbers,
     seed_tenant,
+    start_bulk_attach,
 )
 
 PAGE = 100
@@ -127,22 +127,8 @@ def _pending_on(tenant: Tenant) -> int:
 def floor_attach(tenant: Tenant, numbers: list[str]) -> tuple[float, float]:
     """The bulk statement, then the 202's count query, without HTTP or the app; rolled back."""
     with connect(tenant.url) as conn:
-        task_id = uuid.uuid4()
-        conn.execute(
-            "INSERT INTO bulk_tasks (id, org_id, mode, campaign_id, operation, source, total)"
-            " VALUES (%s, %s, %s, %s, 'attach', 'numbers', %s)",
-            (task_id, tenant.org_id, tenant.mode, tenant.campaign_id, len(numbers)),
-        )
-        params = {
-            "org_id": tenant.org_id,
-            "mode": tenant.mode,
-            "task_id": task_id,
-            "campaign_id": tenant.campaign_id,
-            "campaign_provider": tenant.provider,
-            **item_arrays("numbers", list(numbers)),
-        }
-        for setting in BULK_SETUP:
-            conn.execute(setting)
+        arrays = item_arrays("numbers", list(numbers))
+        params = start_bulk_attach(conn, tenant, arrays, len(numbers))
         started = time.perf_counter()
         conn.execute(BULK[("attach", "numbers")], params).fetchall()
         statement_s = time.perf_counter() - started

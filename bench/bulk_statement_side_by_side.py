@@ -17,15 +17,22 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.bulk.service import item_arrays
-from app.links.statements import BULK, BULK_SETUP
-from bench.bulk_world import Tenant, connect, fresh_database, number_at, seed_numbers, seed_tenant
+from app.links.statements import BULK
+from bench.bulk_world import (
+    Tenant,
+    connect,
+    fresh_database,
+    number_at,
+    seed_numbers,
+    seed_tenant,
+    start_bulk_attach,
+)
 
 
 @dataclass
@@ -48,22 +55,7 @@ def run_once(tenant: Tenant, version: Version, arrays: dict[str, list[object]], 
     with connect(tenant.url) as conn:
         for statement in version.setup:
             conn.execute(statement)
-        task_id = uuid.uuid4()
-        conn.execute(
-            "INSERT INTO bulk_tasks (id, org_id, mode, campaign_id, operation, source, total)"
-            " VALUES (%s, %s, %s, %s, 'attach', 'numbers', %s)",
-            (task_id, tenant.org_id, tenant.mode, tenant.campaign_id, n),
-        )
-        params = {
-            "org_id": tenant.org_id,
-            "mode": tenant.mode,
-            "task_id": task_id,
-            "campaign_id": tenant.campaign_id,
-            "campaign_provider": tenant.provider,
-            **arrays,
-        }
-        for setting in BULK_SETUP:
-            conn.execute(setting)
+        params = start_bulk_attach(conn, tenant, arrays, n)
         started = time.perf_counter()
         answer = conn.execute(version.statement, params).fetchall()
         version.seconds.append(time.perf_counter() - started)

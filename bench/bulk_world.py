@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from app.links.statements import BULK_SETUP
 from bench.setup import SECRET_KEY, create_database, drop_database, libpq
 from tests.support.committed import start_worker, stop
 
@@ -150,6 +151,29 @@ def seed_numbers(tenant: Tenant, start: int, count: int, *, pending: bool = Fals
             )
     with connect(tenant.url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")  # a settled table, as autovacuum leaves it
+
+
+def start_bulk_attach(
+    conn: psycopg.Connection[Any], tenant: Tenant, arrays: dict[str, Any], total: int
+) -> dict[str, Any]:
+    """In the caller's transaction: a bulk attach task row, the bulk statement's settings, and
+    the statement's parameters for that task and the request's item ``arrays``."""
+    task_id = uuid.uuid4()
+    conn.execute(
+        "INSERT INTO bulk_tasks (id, org_id, mode, campaign_id, operation, source, total)"
+        " VALUES (%s, %s, %s, %s, 'attach', 'numbers', %s)",
+        (task_id, tenant.org_id, tenant.mode, tenant.campaign_id, total),
+    )
+    for setting in BULK_SETUP:
+        conn.execute(setting)
+    return {
+        "org_id": tenant.org_id,
+        "mode": tenant.mode,
+        "task_id": task_id,
+        "campaign_id": tenant.campaign_id,
+        "campaign_provider": tenant.provider,
+        **arrays,
+    }
 
 
 def free_port() -> int:
