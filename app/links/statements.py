@@ -252,9 +252,12 @@ WITH {_INPUT.format(**by)}, verdict AS (
 ), {emit("started_events", "started", task_finished("s.pending_items = 0"))}, recorded AS (
     INSERT INTO bulk_task_items (task_id, seq, value, phone_number_id, desired_version, code)
     SELECT :task_id, v.seq, v.value, v.number_id,
-           coalesce(c.desired_version, v.desired_version),
+           -- the version the change made (each changes its locked row once, by one) without
+           -- joining the changed rows back (two sorts of 100,000 rows)
+           CASE WHEN v.outcome = '{CHANGED}' AND EXISTS (SELECT 1 FROM campaign)
+                THEN v.desired_version + 1 ELSE v.desired_version END,
            CASE WHEN v.outcome IN ('{CHANGED}', '{UNCHANGED}') THEN NULL ELSE v.outcome END
-    FROM verdict v LEFT JOIN changed c ON c.id = v.number_id AND v.outcome = '{CHANGED}'
+    FROM verdict v
     RETURNING 1
 )
 SELECT v.outcome, count(*) AS items FROM verdict v GROUP BY v.outcome
