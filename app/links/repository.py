@@ -28,8 +28,8 @@ class _RecentHints:
         self.size = size
         self.hints: OrderedDict[tuple[uuid.UUID, str], bool] = OrderedDict()
 
-    def get(self, key: tuple[uuid.UUID, str], default: bool) -> bool:
-        return self.hints.get(key, default)
+    def get(self, key: tuple[uuid.UUID, str]) -> bool:
+        return self.hints.get(key, False)  # unknown: the lean statement first
 
     def put(self, key: tuple[uuid.UUID, str], value: bool) -> None:
         self.hints[key] = value
@@ -66,7 +66,7 @@ class LinkRepository:
         complete one when the lean one says so. Either is one statement (the hot path:
         prepared once per connection)."""
         tenant = (self.tenant.org_id, self.tenant.mode.value)
-        complete = _MORE_TO_WRITE.get(tenant, False)
+        complete = _MORE_TO_WRITE.get(tenant)
         (row,) = await run_raw(
             self.session, pair.complete if complete else pair.lean, params, prepare=True
         )

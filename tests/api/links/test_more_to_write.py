@@ -18,28 +18,23 @@ async def scalar(sessions: async_sessionmaker[AsyncSession], statement: str, **p
         return (await session.execute(text(statement), params)).scalar_one()
 
 
-async def deliveries(sessions: async_sessionmaker[AsyncSession], world: World, number: str) -> int:
-    return int(
-        await scalar(
-            sessions,
-            "SELECT count(*) FROM webhook_deliveries d JOIN events e ON e.id = d.event_id"
-            " WHERE e.org_id = :org AND e.resource_id = CAST(:number AS uuid)",
-            org=world.org_id,
-            number=number,
+async def written(
+    sessions: async_sessionmaker[AsyncSession], world: World, number: str
+) -> tuple[int, int]:
+    """The number's campaign.changed events, and the deliveries made from its events."""
+    async with sessions.begin() as session:
+        row = await session.execute(
+            text(
+                "SELECT (SELECT count(*) FROM events WHERE org_id = :org"
+                "         AND resource_id = CAST(:n AS uuid)"
+                "         AND type = 'phone_number.campaign.changed'),"
+                " (SELECT count(*) FROM webhook_deliveries d JOIN events e ON e.id = d.event_id"
+                "  WHERE e.org_id = :org AND e.resource_id = CAST(:n AS uuid))"
+            ),
+            {"org": world.org_id, "n": number},
         )
-    )
-
-
-async def events(sessions: async_sessionmaker[AsyncSession], world: World, number: str) -> int:
-    return int(
-        await scalar(
-            sessions,
-            "SELECT count(*) FROM events WHERE org_id = :org AND resource_id = CAST(:n AS uuid)"
-            " AND type = 'phone_number.campaign.changed'",
-            org=world.org_id,
-            n=number,
-        )
-    )
+        events, deliveries = row.one()
+    return int(events), int(deliveries)
 
 
 async def test_deliveries_follow_endpoints_and_status_urls_as_they_come_and_go(
@@ -52,32 +47,23 @@ async def test_deliveries_follow_endpoints_and_status_urls_as_they_come_and_go(
         data(await world.attach(number, to["id"]))
 
     await move(one)  # no endpoint, no status_url: the event alone
-    assert (await events(sessions, world, number), await deliveries(sessions, world, number)) == (
-        1,
-        0,
-    )
+    assert await written(sessions, world, number) == (1, 0)
     created = await api.post(ENDPOINTS, world.test_key, {"url": "https://example.com/h"})
     endpoint = data(created, 201)
     await move(two)  # an endpoint since the last change
-    assert (await events(sessions, world, number), await deliveries(sessions, world, number)) == (
-        2,
-        1,
-    )
+    assert await written(sessions, world, number) == (2, 1)
     await move(one)
-    assert await deliveries(sessions, world, number) == 2
+    assert (await written(sessions, world, number))[1] == 2
     gone = await api.delete(f"{ENDPOINTS}/{endpoint['id']}", world.test_key)
     assert gone.status_code == 200
     await move(two)  # the endpoint is disabled: nowhere to go
-    assert (await events(sessions, world, number), await deliveries(sessions, world, number)) == (
-        4,
-        2,
-    )
+    assert await written(sessions, world, number) == (4, 2)
     patched = await api.patch(
         f"/v1/phone-numbers/{number}", world.test_key, {"status_url": "https://example.com/s"}
     )
     data(patched)
     await move(one)  # the number's own status_url
-    assert await deliveries(sessions, world, number) == 3
+    assert (await written(sessions, world, number))[1] == 3
     detached = await api.delete(f"/v1/phone-numbers/{number}/campaign", world.test_key)
     data(detached)
     urls = await scalar(
