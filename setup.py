@@ -16,7 +16,7 @@ setup(
         "httpx>=0.27",
         "sqlalchemy[asyncio]>=2.0.30",
         "alembic>=1.13",
-        "psycopg[binary]>=3.2",
+        "psycopg[binary,pool]>=3.2",
         "pydantic>=2.7",
         "pydantic-settings>=2.3",
         "phonenumbers>=8.13",

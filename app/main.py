@@ -18,7 +18,13 @@ from app.brands.endpoints import router as brands_router
 from app.brands.verification_endpoints import router as brand_verification_router
 from app.bulk.endpoints import router as bulk_router
 from app.campaigns.endpoints import router as campaigns_router
-from app.db.engine import SessionMaker, create_engine, create_sessionmaker
+from app.db.engine import (
+    SessionMaker,
+    create_engine,
+    create_sessionmaker,
+    create_statement_pool,
+)
+from app.db.raw import SessionConnections
 from app.events.endpoints import router as events_router
 from app.inventory.endpoints import router as inventory_router
 from app.keys.service import KeyAuthenticator
@@ -64,11 +70,13 @@ def create_app(
         else:
             app.state.engine = engine
         wire_state(app, settings, catalog)
+        await app.state.statement_pool.open()
         freeze_startup_heap()  # lifespans run only in serving processes
         try:
             yield
         finally:
             await app.state.providers.aclose()
+            await app.state.statement_pool.close()
             await app.state.autocommit_engine.dispose()
             if own_engine:
                 await app.state.engine.dispose()
@@ -123,14 +131,18 @@ def wire_state(
 ) -> None:
     """Per-process singletons; the engine must already be on ``app.state``.
 
-    ``sessions`` replaces both session factories (tests bind them to one rolled-back
-    connection)."""
+    ``sessions`` replaces both session factories and the statement pool (tests bind them to
+    one rolled-back connection); without it the lifespan opens the pool."""
     app.state.settings = settings
     app.state.sessions = sessions or create_sessionmaker(app.state.engine)
     app.state.autocommit_engine = create_engine(
         app.state.engine.url, pool_size=settings.db_pool_size, autocommit=True
     )
     app.state.autocommit_sessions = sessions or create_sessionmaker(app.state.autocommit_engine)
+    app.state.statement_pool = create_statement_pool(app.state.engine, settings.db_pool_size)
+    app.state.statement_connections = (
+        app.state.statement_pool if sessions is None else SessionConnections(sessions)
+    )
     app.state.secret_box = SecretBox(settings.secret_key_list())
     app.state.providers = ProviderRegistry(
         app.state.sessions,
@@ -141,5 +153,5 @@ def wire_state(
     )
     # what request bodies are checked against (see app.api.body)
     app.state.validation_context = {"providers": catalog.names()}
-    app.state.authenticator = KeyAuthenticator(settings.key_cache_ttl_s)
+    app.state.authenticator = KeyAuthenticator(app.state.sessions, settings.key_cache_ttl_s)
     app.state.rate_limiter = KeyRateLimiter(settings.key_rate_per_s)

@@ -12,7 +12,6 @@ from starlette.requests import Request
 
 from app.api import idempotency
 from app.api.params import check_params
-from app.api.routing import request_session
 from app.db.tenancy import Tenant
 from app.kit.context import org_id_var
 from app.kit.errors import Forbidden
@@ -50,9 +49,7 @@ def bearer_token(request: Request) -> str | None:
 def authorize(scope: str) -> Callable[..., Awaitable[AuthContext]]:
     async def authorized(request: Request, _: object = Depends(BEARER)) -> AuthContext:
         state = request.app.state
-        ctx: AuthContext = await state.authenticator.authenticate(
-            request_session(request), bearer_token(request)
-        )
+        ctx: AuthContext = await state.authenticator.authenticate(bearer_token(request))
         org_id_var.set(str(ctx.tenant.org_id))
         if scope not in ctx.scopes:
             raise Forbidden()

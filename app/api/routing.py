@@ -1,4 +1,5 @@
-"""The request's transaction owner: one session per request, committed once, here only."""
+"""The request's transaction owner: one session per request, committed once, here only; or, for
+an endpoint whose write is one statement, that statement as its own transaction."""
 
 import logging
 from collections.abc import Callable, Coroutine
@@ -12,7 +13,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from app.api import idempotency
-from app.db.engine import SessionMaker
+from app.db.raw import Database, StatementConnection
 from app.kit.errors import InternalError, NumlinkError
 
 log = logging.getLogger("numlink.request")
@@ -26,6 +27,13 @@ _EXPECTED = (NumlinkError, RequestValidationError, HTTPException, ClientDisconne
 def request_session(request: Request) -> AsyncSession:
     session: AsyncSession = request.state.session
     return session
+
+
+def request_database(request: Request) -> Database:
+    """The request's session, or on a single-statement route without an Idempotency-Key, its
+    own connection (see ``SingleStatementRoute``)."""
+    statements: StatementConnection | None = getattr(request.state, "statements", None)
+    return statements if statements is not None else request_session(request)
 
 
 class UnitOfWorkRoute(APIRoute):
@@ -42,10 +50,10 @@ class UnitOfWorkRoute(APIRoute):
 
         async def run_in_transaction(request: Request) -> Response:
             state = request.app.state
-            autocommit = single_statement and idempotency.HEADER not in request.headers
-            sessions: SessionMaker = state.autocommit_sessions if autocommit else state.sessions
+            if single_statement and idempotency.HEADER not in request.headers:
+                return await run_alone(request)
             engine: AsyncEngine = state.engine
-            async with sessions() as session:
+            async with state.sessions() as session:
                 request.state.session = session
                 try:
                     response = await handler(request)
@@ -69,13 +77,30 @@ class UnitOfWorkRoute(APIRoute):
                         raise
                     raise InternalError() from exc
 
+        async def run_alone(request: Request) -> Response:
+            statements = StatementConnection(request.app.state.statement_connections)
+            request.state.statements = statements
+            error: BaseException | None = None
+            try:
+                # an error response needs no rollback: a refused statement writes nothing
+                return await handler(request)
+            except BaseException as exc:
+                error = exc
+                if isinstance(exc, _EXPECTED) or not isinstance(exc, Exception):
+                    raise
+                raise InternalError() from exc
+            finally:
+                await statements.give_back(error)
+
         return run_in_transaction
 
 
 class SingleStatementRoute(UnitOfWorkRoute):
     """For endpoints whose whole write is one SQL statement (attach, detach): without an
-    Idempotency-Key that statement is its own transaction, which saves the BEGIN and COMMIT
-    round trips; with one, the stored response needs a real transaction, so it gets one."""
+    Idempotency-Key that statement is its own transaction on a connection of the app's
+    statement pool (``request_database``), which saves the BEGIN and COMMIT round trips and
+    the session's bookkeeping; with one, the stored response needs a real transaction, so the
+    request gets a session like any other."""
 
     single_statement = True
 

@@ -1,5 +1,6 @@
 """Engine and session factory. Services only flush; the request/job owner commits."""
 
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -35,3 +36,21 @@ def create_engine(url: str | URL, *, pool_size: int = 20, autocommit: bool = Fal
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+STATEMENT_POOL_NAME = "numlink statements"  # its connections' application_name
+
+
+def create_statement_pool(engine: AsyncEngine, size: int) -> AsyncConnectionPool:
+    """Autocommit connections for the statements that are their own transaction (attach and
+    detach without an Idempotency-Key); opened by the app's lifespan. Grows on demand up to
+    ``size`` like the engine's pool."""
+    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return AsyncConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=size,
+        kwargs={"autocommit": True, "application_name": STATEMENT_POOL_NAME},
+        open=False,
+        name="statements",
+    )

@@ -4,12 +4,14 @@ The secret is 192 random bits, so a fast hash is enough: it cannot be brute-forc
 slow KDF would cost the hot path. Comparison is constant-time.
 """
 
+import asyncio
 import hashlib
 import hmac
 import re
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,17 +96,19 @@ class _CachedKey:
 class KeyAuthenticator:
     """Verifies bearer keys; caches lookups for ``ttl_s`` so revocation applies within it."""
 
-    def __init__(self, ttl_s: float) -> None:
+    def __init__(self, sessions: Callable[[], AsyncSession], ttl_s: float) -> None:
+        self.sessions = sessions  # its own, short: a lookup is not part of the request's work
         self.ttl_s = ttl_s
         self._cache: dict[uuid.UUID, _CachedKey] = {}
+        self._reading: dict[uuid.UUID, asyncio.Future[_KeyRecord | None]] = {}
 
-    async def authenticate(self, session: AsyncSession, raw: str | None) -> AuthContext:
+    async def authenticate(self, raw: str | None) -> AuthContext:
         match = _KEY_RE.fullmatch(raw or "")
         if match is None:
             raise Unauthorized()
         mode, key_hex, secret = match.groups()
         key_id = uuid.UUID(hex=key_hex)
-        record = await self._lookup(session, key_id)
+        record = await self._lookup(key_id)
         if (
             record is None
             or record.revoked
@@ -118,12 +122,22 @@ class KeyAuthenticator:
             scopes=record.scopes,
         )
 
-    async def _lookup(self, session: AsyncSession, key_id: uuid.UUID) -> _KeyRecord | None:
-        now = time.monotonic()
+    async def _lookup(self, key_id: uuid.UUID) -> _KeyRecord | None:
         cached = self._cache.get(key_id)
-        if cached is not None and cached.expires > now:
+        if cached is not None and cached.expires > time.monotonic():
             return cached.record
-        row = await ApiKeyRepository(session).get(key_id)
+        # one read per key at a time: a burst of requests with a key not yet cached waits for
+        # it rather than taking one pooled connection each
+        reading = self._reading.get(key_id)
+        if reading is None:
+            reading = self._reading[key_id] = asyncio.ensure_future(self._read(key_id))
+            reading.add_done_callback(lambda _: self._reading.pop(key_id, None))
+        return await asyncio.shield(reading)  # a request that goes away leaves it to the rest
+
+    async def _read(self, key_id: uuid.UUID) -> _KeyRecord | None:
+        now = time.monotonic()
+        async with self.sessions() as session:
+            row = await ApiKeyRepository(session).get(key_id)
         record = None
         if row is not None:
             record = _KeyRecord(

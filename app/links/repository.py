@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db.raw import run_raw
+from app.db.raw import Database, run_raw
 from app.db.tenancy import Tenant
 from app.links import statements
 
@@ -42,8 +40,8 @@ _MORE_TO_WRITE = _RecentHints(10_000)
 
 
 class LinkRepository:
-    def __init__(self, session: AsyncSession, tenant: Tenant) -> None:
-        self.session = session
+    def __init__(self, db: Database, tenant: Tenant) -> None:
+        self.db = db
         self.tenant = tenant
 
     def _params(self, **params: Any) -> dict[str, Any]:
@@ -68,16 +66,16 @@ class LinkRepository:
         tenant = (self.tenant.org_id, self.tenant.mode.value)
         complete = _MORE_TO_WRITE.get(tenant)
         (row,) = await run_raw(
-            self.session, pair.complete if complete else pair.lean, params, prepare=True
+            self.db, pair.complete if complete else pair.lean, params, prepare=True
         )
         if row["outcome"] == statements.MORE_TO_WRITE:
-            (row,) = await run_raw(self.session, pair.complete, params, prepare=True)
+            (row,) = await run_raw(self.db, pair.complete, params, prepare=True)
         _MORE_TO_WRITE.put(tenant, bool(row.pop("more_to_write")))
         return str(row["outcome"]), row
 
     async def check_campaign(self, campaign_id: uuid.UUID | None) -> CampaignCheck:
         params = self._params(campaign_id=campaign_id)
-        (row,) = await run_raw(self.session, statements.CHECK_CAMPAIGN, params)
+        (row,) = await run_raw(self.db, statements.CHECK_CAMPAIGN, params)
         return CampaignCheck(row["id"], row["provider"], row["verdict"])
 
     async def record_bulk(
@@ -96,5 +94,5 @@ class LinkRepository:
             campaign_provider=campaign_provider,
             **items,
         )
-        rows = await run_raw(self.session, sql, params, setup=statements.BULK_SETUP)
+        rows = await run_raw(self.db, sql, params, setup=statements.BULK_SETUP)
         return {str(r["outcome"]): int(r["items"]) for r in rows}

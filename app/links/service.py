@@ -8,6 +8,7 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Mode
+from app.db.raw import Database
 from app.db.tenancy import Tenant
 from app.links.repository import CampaignCheck, LinkRepository
 from app.links.rules import raise_for
@@ -17,7 +18,7 @@ Operation = Literal["attach", "detach"]
 
 
 async def attach_campaign(
-    session: AsyncSession,
+    db: Database,
     tenant: Tenant,
     registry: ProviderRegistry,
     number_id: uuid.UUID | None,
@@ -25,7 +26,7 @@ async def attach_campaign(
 ) -> Mapping[str, Any]:
     """Rules 2-8 and the write, in one statement (rule 1 is the body's validation); the
     number as it is now."""
-    repo = LinkRepository(session, tenant)
+    repo = LinkRepository(db, tenant)
     if tenant.mode is Mode.LIVE:
         await _ensure_account(tenant, registry, await repo.check_campaign(campaign_id))
     outcome, row = await repo.attach(number_id, campaign_id)
@@ -34,9 +35,9 @@ async def attach_campaign(
 
 
 async def detach_campaign(
-    session: AsyncSession, tenant: Tenant, number_id: uuid.UUID | None
+    db: Database, tenant: Tenant, number_id: uuid.UUID | None
 ) -> Mapping[str, Any]:
-    outcome, row = await LinkRepository(session, tenant).detach(number_id)
+    outcome, row = await LinkRepository(db, tenant).detach(number_id)
     raise_for(outcome)
     return row
 

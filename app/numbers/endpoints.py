@@ -8,7 +8,12 @@ from app.api.body import body_doc, json_body
 from app.api.envelope import Envelope, ListEnvelope, ok, ok_row
 from app.api.openapi import errors_doc
 from app.api.pagination import PageParams, ok_list, page_params, paginate
-from app.api.routing import SingleStatementRoute, UnitOfWorkRoute, request_session
+from app.api.routing import (
+    SingleStatementRoute,
+    UnitOfWorkRoute,
+    request_database,
+    request_session,
+)
 from app.db.models import PhoneNumber
 from app.kit.errors import Conflict, NotFound, ProviderError, ProviderNotConfigured
 from app.kit.ids import parse_id
@@ -170,7 +175,7 @@ async def attach_campaign(
     body: AttachCampaign = Depends(json_body(AttachCampaign)),
 ) -> Response:
     row = await links.attach_campaign(
-        request_session(request),
+        request_database(request),
         auth.tenant,
         request.app.state.providers,
         parse_id(number_id),
@@ -188,5 +193,5 @@ async def attach_campaign(
 async def detach_campaign(
     number_id: str, request: Request, auth: AuthContext = Depends(authorize("numbers:write"))
 ) -> Response:
-    row = await links.detach_campaign(request_session(request), auth.tenant, parse_id(number_id))
+    row = await links.detach_campaign(request_database(request), auth.tenant, parse_id(number_id))
     return ok_row(NumberOut, row)

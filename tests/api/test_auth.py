@@ -1,5 +1,6 @@
 """API keys: 401 for anything but a valid active key, 403 without the scope, rate budget."""
 
+import asyncio
 import logging
 import time
 import uuid
@@ -11,7 +12,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.models import Mode
-from app.keys.service import revoke_key
+from app.keys.service import KeyAuthenticator, revoke_key
+from app.kit.errors import Unauthorized
 from app.settings import Settings
 from tests.support.api import Api, World, data, error_code
 from tests.support.app import test_settings
@@ -55,6 +57,26 @@ def assert_unauthorized(response: httpx.Response) -> None:
     assert response.status_code == 401
     assert error_code(response) == "UNAUTHORIZED"
     assert response.json()["error"]["message"] == "authentication failed"
+
+
+async def test_a_burst_with_a_key_not_yet_cached_reads_it_once(
+    world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    opened: list[AsyncSession] = []
+
+    def counted() -> AsyncSession:
+        opened.append(sessions())
+        return opened[-1]
+
+    authenticator = KeyAuthenticator(counted, ttl_s=60)
+    contexts = await asyncio.gather(
+        *(authenticator.authenticate(world.test_key) for _ in range(20))
+    )
+    assert len(opened) == 1  # one lookup, not one connection per request
+    assert {(c.tenant.org_id, c.tenant.mode) for c in contexts} == {(world.org_id, Mode.TEST)}
+    wrong = world.test_key[:-1] + ("1" if world.test_key.endswith("0") else "0")
+    with pytest.raises(Unauthorized):  # the secret is checked per request, not shared
+        await authenticator.authenticate(wrong)
 
 
 async def test_revoked_key_is_401_at_once_with_no_cache(

@@ -14,7 +14,7 @@ from app.db.migrations import alembic_config, downgrade, upgrade
 from app.kit.logging import JSONFormatter
 from app.settings import Settings
 from tests.support.api import Api, World, data, error_code
-from tests.support.app import build_app, client_for, test_settings
+from tests.support.app import client_for, running_app, test_settings
 from tests.support.database import DatabaseServer
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -39,16 +39,14 @@ async def test_readyz_when_migrated(api: Api) -> None:
 async def test_readyz_is_503_until_the_database_is_at_head(server: DatabaseServer) -> None:
     url = server.create_database(migrate=False)
     engine = create_engine(url, pool_size=1)
-    app = build_app(engine, test_settings())
     try:
-        async with client_for(app) as client:
+        async with running_app(engine, test_settings()) as app, client_for(app) as client:
             unmigrated = await client.get("/readyz")
             upgrade(url)
             migrated = await client.get("/readyz")
             downgrade(url, "base")  # a database left behind the code
             behind = await client.get("/readyz")
     finally:
-        await app.state.autocommit_engine.dispose()
         await engine.dispose()
     for response in (unmigrated, behind):
         assert (response.status_code, error_code(response)) == (503, "NOT_READY")

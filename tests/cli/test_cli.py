@@ -22,7 +22,7 @@ from app.db.engine import create_engine
 from app.db.migrations import upgrade
 from app.keys.service import SCOPES
 from tests.support.api import Api, data, error_code
-from tests.support.app import build_app, client_for, test_settings
+from tests.support.app import client_for, running_app, test_settings
 from tests.support.database import DatabaseServer
 
 CLI = [sys.executable, "-c", "from app.cli.main import main; main()"]
@@ -85,12 +85,10 @@ def database_url(fresh_db: Callable[[], str]) -> str:
 async def api_on(url: str) -> AsyncIterator[Api]:
     """The API on the CLI's database; no key cache, so a revocation shows at once."""
     engine = create_engine(url, pool_size=2)
-    app = build_app(engine, test_settings())
     try:
-        async with client_for(app) as client:
+        async with running_app(engine, test_settings()) as app, client_for(app) as client:
             yield Api(client)
     finally:
-        await app.state.autocommit_engine.dispose()
         await engine.dispose()
 
 

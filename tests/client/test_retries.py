@@ -15,7 +15,7 @@ from numlink_client._flow import Options
 from numlink_client.errors import UnexpectedResponseError
 from tests.client.conftest import numlink_for
 from tests.support.api import Api, World, us_number
-from tests.support.app import build_app, client_for, test_settings
+from tests.support.app import build_app, client_for, running_app, test_settings
 
 
 class Faults(httpx.AsyncBaseTransport):
@@ -60,12 +60,10 @@ async def committed(fresh_db: Callable[[], str]) -> AsyncIterator[tuple[FastAPI,
     """The app on a committed database of its own: a replay reads the key's row, which the
     rolled-back test transaction would hold locked."""
     engine = create_engine(fresh_db(), pool_size=5)
-    app = build_app(engine, test_settings())
     try:
-        async with client_for(app) as http:
+        async with running_app(engine, test_settings()) as app, client_for(app) as http:
             yield app, await World.create(Api(http), create_sessionmaker(engine))
     finally:
-        await app.state.autocommit_engine.dispose()
         await engine.dispose()
 
 

@@ -1,6 +1,8 @@
 """The app as tests build it: test settings and providers, the wired app, an in-process
 client, and the worker's jobs run in-process until nothing is left to do."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -67,6 +69,20 @@ def build_app(
     app.state.engine = engine
     wire_state(app, settings, catalog, sessions)
     return app
+
+
+@asynccontextmanager
+async def running_app(
+    engine: AsyncEngine, settings: Settings, catalog: ProviderCatalog | None = None
+) -> AsyncIterator[FastAPI]:
+    """The app on committed data: its own pools, opened and closed as its lifespan would."""
+    app = build_app(engine, settings, catalog=catalog)
+    await app.state.statement_pool.open()
+    try:
+        yield app
+    finally:
+        await app.state.statement_pool.close()
+        await app.state.autocommit_engine.dispose()
 
 
 def client_for(app: FastAPI) -> httpx.AsyncClient:

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -17,7 +18,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.settings import Settings
 from providers.catalog import ProviderCatalog
 from tests.support.api import Api, World
-from tests.support.app import build_app, client_for
+from tests.support.app import client_for, running_app
 from tests.support.processes import CLI, numlink_env
 
 
@@ -28,6 +29,7 @@ class CommittedWorld:
     sessions: async_sessionmaker[AsyncSession]
     api: Api
     world: World
+    app: FastAPI
 
     async def scalar(self, sql: str, **params: Any) -> Any:
         async with self.engine.connect() as conn:
@@ -47,15 +49,13 @@ async def committed_world(
 ) -> AsyncIterator[CommittedWorld]:
     url = make_db()
     engine = create_engine(url, pool_size=pool_size)
-    app = build_app(engine, settings, catalog=catalog)
     try:
-        async with client_for(app) as client:
+        async with running_app(engine, settings, catalog) as app, client_for(app) as client:
             api = Api(client)
             sessions = create_sessionmaker(engine)
             world = await World.create(api, sessions)
-            yield CommittedWorld(url, engine, sessions, api, world)
+            yield CommittedWorld(url, engine, sessions, api, world, app)
     finally:
-        await app.state.autocommit_engine.dispose()
         await engine.dispose()
 
 
