@@ -70,14 +70,11 @@ def create_app(
         else:
             app.state.engine = engine
         wire_state(app, settings, catalog)
-        await app.state.statement_pool.open()
-        freeze_startup_heap()  # lifespans run only in serving processes
         try:
-            yield
+            async with opened_pools(app):
+                freeze_startup_heap()  # lifespans run only in serving processes
+                yield
         finally:
-            await app.state.providers.aclose()
-            await app.state.statement_pool.close()
-            await app.state.autocommit_engine.dispose()
             if own_engine:
                 await app.state.engine.dispose()
 
@@ -123,6 +120,19 @@ def create_app(
     return app
 
 
+@asynccontextmanager
+async def opened_pools(app: FastAPI) -> AsyncIterator[None]:
+    """Opens the statement pool ``wire_state`` made (without test sessions) and, at the end,
+    closes it with the providers' clients and the autocommit engine."""
+    await app.state.statement_pool.open()
+    try:
+        yield
+    finally:
+        await app.state.providers.aclose()
+        await app.state.statement_pool.close()
+        await app.state.autocommit_engine.dispose()
+
+
 def wire_state(
     app: FastAPI,
     settings: Settings,
@@ -132,17 +142,18 @@ def wire_state(
     """Per-process singletons; the engine must already be on ``app.state``.
 
     ``sessions`` replaces both session factories and the statement pool (tests bind them to
-    one rolled-back connection); without it the lifespan opens the pool."""
+    one rolled-back connection); without it ``opened_pools`` opens the pool."""
     app.state.settings = settings
     app.state.sessions = sessions or create_sessionmaker(app.state.engine)
     app.state.autocommit_engine = create_engine(
         app.state.engine.url, pool_size=settings.db_pool_size, autocommit=True
     )
     app.state.autocommit_sessions = sessions or create_sessionmaker(app.state.autocommit_engine)
-    app.state.statement_pool = create_statement_pool(app.state.engine, settings.db_pool_size)
-    app.state.statement_connections = (
-        app.state.statement_pool if sessions is None else SessionConnections(sessions)
-    )
+    if sessions is None:
+        app.state.statement_pool = create_statement_pool(app.state.engine, settings.db_pool_size)
+        app.state.statement_connections = app.state.statement_pool
+    else:
+        app.state.statement_connections = SessionConnections(sessions)
     app.state.secret_box = SecretBox(settings.secret_key_list())
     app.state.providers = ProviderRegistry(
         app.state.sessions,

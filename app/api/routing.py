@@ -3,7 +3,7 @@ an endpoint whose write is one statement, that statement as its own transaction.
 
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, NoReturn
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -73,9 +73,7 @@ class UnitOfWorkRoute(APIRoute):
                         await idempotency.release(engine, reservation)
                     if isinstance(exc, _ErrorResponse):
                         return exc.response
-                    if isinstance(exc, _EXPECTED) or not isinstance(exc, Exception):
-                        raise
-                    raise InternalError() from exc
+                    _raise_as_answered(exc)
 
         async def run_alone(request: Request) -> Response:
             statements = StatementConnection(request.app.state.statement_connections)
@@ -86,13 +84,19 @@ class UnitOfWorkRoute(APIRoute):
                 return await handler(request)
             except BaseException as exc:
                 error = exc
-                if isinstance(exc, _EXPECTED) or not isinstance(exc, Exception):
-                    raise
-                raise InternalError() from exc
+                _raise_as_answered(exc)
             finally:
                 await statements.give_back(error)
 
         return run_in_transaction
+
+
+def _raise_as_answered(exc: BaseException) -> NoReturn:
+    """Passes on an error with its own answer (or no answer: a client gone, a cancellation);
+    any other is a 500 whose cause is logged by the handler."""
+    if isinstance(exc, _EXPECTED) or not isinstance(exc, Exception):
+        raise exc
+    raise InternalError() from exc
 
 
 class SingleStatementRoute(UnitOfWorkRoute):

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.jobs.context import JobContext
 from app.jobs.worker import run_until_settled
-from app.main import create_app, wire_state
+from app.main import create_app, opened_pools, wire_state
 from app.settings import Settings
 from providers.catalog import ProviderCatalog, default_catalog
 from providers.plivo import PlivoSettings
@@ -77,12 +77,8 @@ async def running_app(
 ) -> AsyncIterator[FastAPI]:
     """The app on committed data: its own pools, opened and closed as its lifespan would."""
     app = build_app(engine, settings, catalog=catalog)
-    await app.state.statement_pool.open()
-    try:
+    async with opened_pools(app):
         yield app
-    finally:
-        await app.state.statement_pool.close()
-        await app.state.autocommit_engine.dispose()
 
 
 def client_for(app: FastAPI) -> httpx.AsyncClient:
