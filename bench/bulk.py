@@ -42,7 +42,11 @@ SECTIONS = "abcde"
 
 def record_section(args: argparse.Namespace) -> dict[str, Any]:
     result: RecordResult = run_record(
-        args.server, args.record_items, args.record_runs, args.record_org_numbers
+        args.server,
+        args.record_items,
+        args.record_runs,
+        args.record_org_numbers,
+        endpoint=args.record_endpoint,
     )
     floor = [
         f"{s:.2f}+{c:.2f}"
@@ -53,10 +57,13 @@ def record_section(args: argparse.Namespace) -> dict[str, Any]:
         f" {', '.join(f'{s:.2f}' for s in result.http_s)} s, detach"
         f" {', '.join(f'{s:.2f}' for s in result.detach_s)} s; SQL floor (statement+counts)"
         f" {', '.join(floor)} s; answered {result.answers[-1]}; pending after each attach"
-        f" {result.linked_rows}",
+        f" {result.linked_rows}; events written by each attach {result.events}, webhook"
+        f" deliveries queued {result.deliveries}",
         flush=True,
     )
     return {
+        "events": result.events,
+        "deliveries": result.deliveries,
         "record_median_s": result.median_s,
         "detach_median_s": statistics.median(result.detach_s),
         "record_floor_s": result.floor_s,
@@ -141,7 +148,9 @@ def table(args: argparse.Namespace, found: dict[str, dict[str, Any]]) -> list[st
         a = found["a"]
         rows.append((f"(a) record {args.record_items:,} links (HTTP, median of"
                      f" {args.record_runs})", f"{a['record_median_s']:.2f} s (SQL floor"
-                     f" {a['record_floor_s']:.2f} s; detach {a['detach_median_s']:.2f} s)",
+                     f" {a['record_floor_s']:.2f} s; detach {a['detach_median_s']:.2f} s);"
+                     f" events {min(a['events'])}-{max(a['events'])}, deliveries"
+                     f" {min(a['deliveries'])}-{max(a['deliveries'])} per attach",
                      "< 5 s"))  # fmt: skip
     if "b" in found:
         for fraction, b in found["b"]["propagation"].items():
@@ -182,6 +191,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     add("--record-items", type=int, default=100_000)
     add("--record-runs", type=int, default=3)
     add("--record-org-numbers", type=int, default=0, help="org size; default --record-items")
+    add("--record-endpoint", action="store_true", help="(a) with a webhook endpoint subscribed")
     add("--propagate-numbers", type=int, default=5000)
     add("--rate", type=float, default=100.0, help="the fake provider's limit, requests/s")
     fractions = "NUMLINK_TELNYX_RATE_PER_S as fractions of --rate, one (b) run each: 1,0.9"

@@ -47,6 +47,8 @@ class RecordResult:
     linked_rows: list[int] = field(default_factory=list)  # pending on the campaign, per run
     after_detach: list[int] = field(default_factory=list)  # still on the campaign, per run
     item_rows: int = 0  # attach items recorded without a rejection, all runs
+    events: list[int] = field(default_factory=list)  # events each attach wrote
+    deliveries: list[int] = field(default_factory=list)  # webhook deliveries each attach queued
 
     @property
     def median_s(self) -> float:
@@ -59,11 +61,17 @@ class RecordResult:
 
 
 def run_record(
-    server_url: str | None, items: int, runs: int, org_numbers: int = 0, floor: bool = True
+    server_url: str | None,
+    items: int,
+    runs: int,
+    org_numbers: int = 0,
+    floor: bool = True,
+    endpoint: bool = False,
 ) -> RecordResult:
     """``runs`` bulk attaches of the same ``items`` numbers, each undone by a bulk detach
     before the next, and the table vacuumed in between (as autovacuum would). The floor runs
-    the attach's SQL in a transaction that is rolled back."""
+    the attach's SQL in a transaction that is rolled back. ``endpoint``: the org has a webhook
+    endpoint subscribed to every event (no worker runs: its deliveries are only queued)."""
     result = RecordResult(items, max(items, org_numbers))
     numbers = [number_at(i) for i in range(items)]
     body = orjson.dumps({"numbers": numbers})  # serialised before any clock starts
@@ -82,10 +90,19 @@ def run_record(
                     raise RuntimeError(f"bulk {method}: {response.status_code} {response.text}")
                 return elapsed, response.json()["data"]
 
+            if endpoint:
+                hook = {"url": "http://127.0.0.1:9/bulk-bench"}  # test mode may target loopback
+                created = client.post("/v1/webhook-endpoints", json=hook, headers=tenant.headers)
+                if created.status_code != 201:
+                    raise RuntimeError(f"endpoint: {created.status_code} {created.text}")
             for run in range(runs):
                 _vacuum(url)
+                written = _events_and_deliveries(tenant)
                 elapsed, task = timed("POST", 202)
                 result.http_s.append(elapsed)
+                after = _events_and_deliveries(tenant)
+                result.events.append(after[0] - written[0])
+                result.deliveries.append(after[1] - written[1])
                 result.answers.append(task["counts"])
                 result.linked_rows.append(_pending_on(tenant))
                 result.detach_s.append(timed("DELETE", 202)[0])
@@ -106,6 +123,15 @@ def run_record(
             " WHERE t.operation = 'attach' AND i.code IS NULL",
         )
     return result
+
+
+def _events_and_deliveries(tenant: Tenant) -> tuple[int, int]:
+    scope = {"org": tenant.org_id, "mode": tenant.mode}
+    counted = "SELECT count(*) FROM {} WHERE org_id = %(org)s AND mode = %(mode)s"
+    return (
+        int(scalar(tenant.url, counted.format("events"), scope)),
+        int(scalar(tenant.url, counted.format("webhook_deliveries"), scope)),
+    )
 
 
 def _vacuum(url: str) -> None:

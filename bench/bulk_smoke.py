@@ -47,7 +47,7 @@ def numbers(server: str, check: Checks) -> None:
 
 
 def record(server: str, check: Checks) -> None:
-    result = run_record(server, items=2000, runs=2, org_numbers=3000)
+    result = run_record(server, items=2000, runs=2, org_numbers=3000, endpoint=True)
     times = (len(result.http_s), len(result.detach_s))
     check.that("record: an attach and a detach time per run", times == (2, 2), times)
     answer = {"total": 2000, "succeeded": 0, "failed": 0, "pending": 2000}
@@ -61,6 +61,8 @@ def record(server: str, check: Checks) -> None:
     )
     check.that("record: none after each detach", result.after_detach == [0, 0], result.after_detach)
     check.that("record: every item row kept", result.item_rows == 4000, result.item_rows)
+    check.that("record: an event per link", result.events == [2000, 2000], result.events)
+    check.that("record: a delivery per event", result.deliveries == [2000, 2000], result.deliveries)
     floors = len(result.floor_statement_s)
     check.that("record: a floor time per run", floors == 2, floors)
 

@@ -36,7 +36,7 @@ ID_SQL = (
     "(lpad(to_hex(%(base_ms)s::bigint + g), 12, '0') || substr(md5(random()::text), 1, 20))::uuid"
 )
 FAKE_KEY = "KEY"
-SCOPES = ["numbers:read", "numbers:write"]
+SCOPES = ["numbers:read", "numbers:write", "webhooks:write"]
 
 
 def number_at(index: int) -> str:

@@ -12,7 +12,7 @@ from tests.support.database import DatabaseServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # each section and the number of checks it makes
-SECTIONS = {"numbers": 2, "record": 6, "propagation": 5, "memory": 3, "loop": 3, "list": 7}
+SECTIONS = {"numbers": 2, "record": 8, "propagation": 5, "memory": 3, "loop": 3, "list": 7}
 
 
 @pytest.mark.parametrize("section", list(SECTIONS))
