@@ -55,8 +55,10 @@ DELIVERIES = LeasedTable(
               AS url,
           (SELECT e.secret FROM webhook_endpoints e WHERE e.id = t.endpoint_id)
               AS endpoint_secret,
+          -- an endpoint deleted by hand counts as disabled: its deliveries are dropped
           coalesce((SELECT e.disabled_at IS NOT NULL FROM webhook_endpoints e
-                    WHERE e.id = t.endpoint_id), false) AS endpoint_disabled""",
+                    WHERE e.id = t.endpoint_id), t.endpoint_id IS NOT NULL)
+              AS endpoint_disabled""",
 )
 _CLAIM = fair_claim_sql(DELIVERIES.returning)
 

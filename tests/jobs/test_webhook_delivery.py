@@ -261,6 +261,41 @@ async def test_disabled_endpoints_get_nothing(database: str) -> None:
                 )
 
 
+async def test_deliveries_of_an_endpoint_deleted_by_hand_are_dropped(database: str) -> None:
+    with receiver() as rx:
+        async with setup(database, test_settings()) as (cw, deliverer):
+            key = cw.world.test_key
+            urls = {name: rx.url(f"/{name}") for name in ("kept", "deleted", "raced")}
+            ids = {
+                name: uuid.UUID(
+                    data(await cw.api.post("/v1/webhook-endpoints", key, {"url": url}), 201)["id"]
+                )
+                for name, url in urls.items()
+            }
+            await status_change(cw, None)
+            async with cw.engine.begin() as conn:
+                await conn.exec_driver_sql(
+                    "DELETE FROM webhook_endpoints WHERE id = %s", (ids["deleted"],)
+                )
+                # a delete racing the statement that queued deliveries leaves them behind: the
+                # cascade trigger is off for this transaction to make one
+                await conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                await conn.exec_driver_sql(
+                    "DELETE FROM webhook_endpoints WHERE id = %s", (ids["raced"],)
+                )
+            rows = await deliveries(cw)
+            assert sorted(r["url"] for r in rows) == sorted([urls["kept"], urls["raced"]] * 2)
+            assert await deliverer.process_due(10) == 4
+            assert [r.path for r in rx.requests] == ["/kept"] * 2
+            for row in await deliveries(cw):
+                if row["url"] == urls["raced"]:
+                    assert (row["delivered_at"], row["next_attempt_at"], row["last_error"]) == (
+                        None,
+                        None,
+                        "endpoint disabled",
+                    )
+
+
 async def test_live_targets_are_checked_again_before_sending(database: str) -> None:
     # e.g. the host was public when saved and now resolves to a private address
     with receiver() as rx:
