@@ -2,28 +2,18 @@
 keep what they protected, and an index no query used goes."""
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, inspect, pool, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from app.db.migrations import downgrade, upgrade
-from tests.support.database import DatabaseServer
 
 INDEX = "ix_webhook_deliveries_org_id_mode_id"
 FOREIGN_KEYS = {
     "fk_webhook_deliveries_org_id_orgs",
     "fk_webhook_deliveries_endpoint_id_webhook_endpoints",
 }
-
-
-@pytest.fixture
-def engine(server: DatabaseServer) -> Iterator[tuple[str, Engine]]:
-    url = server.create_database(migrate=False)
-    engine = create_engine(url, poolclass=pool.NullPool)
-    yield url, engine
-    engine.dispose()
 
 
 def _seed(conn: Connection) -> dict[str, uuid.UUID]:
@@ -62,9 +52,9 @@ def _endpoints_of_deliveries(conn: Connection) -> list[uuid.UUID | None]:
 
 
 def test_0013_guards_what_the_foreign_keys_guarded_and_goes_back(
-    engine: tuple[str, Engine],
+    unmigrated: tuple[str, Engine],
 ) -> None:
-    url, db = engine
+    url, db = unmigrated
     upgrade(url, "0012")
     with db.connect() as conn, conn.begin():
         ids = _seed(conn)
@@ -94,9 +84,9 @@ def test_0013_guards_what_the_foreign_keys_guarded_and_goes_back(
 
 
 def test_0013_downgrade_drops_deliveries_whose_endpoint_is_gone(
-    engine: tuple[str, Engine],
+    unmigrated: tuple[str, Engine],
 ) -> None:
-    url, db = engine
+    url, db = unmigrated
     upgrade(url, "0013")
     with db.connect() as conn, conn.begin():
         ids = _seed(conn)

@@ -2,22 +2,12 @@
 that keep what they protected; event ids keep their order without random bytes."""
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, inspect, pool, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from app.db.migrations import downgrade, upgrade
-from tests.support.database import DatabaseServer
-
-
-@pytest.fixture
-def engine(server: DatabaseServer) -> Iterator[tuple[str, Engine]]:
-    url = server.create_database(migrate=False)
-    engine = create_engine(url, poolclass=pool.NullPool)
-    yield url, engine
-    engine.dispose()
 
 
 def _seed(conn: Connection) -> dict[str, uuid.UUID]:
@@ -68,9 +58,9 @@ def _foreign_keys(conn: Connection, table: str) -> set[str]:
 
 
 def test_0012_guards_what_the_foreign_keys_guarded_and_goes_back(
-    engine: tuple[str, Engine],
+    unmigrated: tuple[str, Engine],
 ) -> None:
-    url, db = engine
+    url, db = unmigrated
     upgrade(url, "0011")
     with db.connect() as conn, conn.begin():
         ids = _seed(conn)

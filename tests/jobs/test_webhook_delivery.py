@@ -20,7 +20,7 @@ from tests.support.api import data, us_number
 from tests.support.app import settle, test_catalog, test_settings
 from tests.support.committed import CommittedWorld, committed_world, wait_until
 from tests.support.database import DatabaseServer
-from tests.support.receiver import Received, receiver
+from tests.support.receiver import Received, Receiver, receiver
 
 EVENT = "phone_number.carrier_line_option.updated"
 LINK = "phone_number.campaign.changed"
@@ -230,21 +230,30 @@ async def _true_if(condition: bool) -> bool:
     return condition
 
 
+async def endpoints(
+    cw: CommittedWorld, rx: Receiver, *names: str
+) -> tuple[dict[str, str], dict[str, uuid.UUID]]:
+    """An endpoint of the test org per name, at the receiver's ``/name``: URLs and ids."""
+    urls = {name: rx.url(f"/{name}") for name in names}
+    ids = {}
+    for name, url in urls.items():
+        body = {"url": url}
+        created = data(await cw.api.post("/v1/webhook-endpoints", cw.world.test_key, body), 201)
+        ids[name] = uuid.UUID(created["id"])
+    return urls, ids
+
+
 async def test_disabled_endpoints_get_nothing(database: str) -> None:
     with receiver() as rx:
         async with setup(database, test_settings()) as (cw, deliverer):
             key = cw.world.test_key
-            urls = {name: rx.url(f"/{name}") for name in ("kept", "deleted", "racing")}
-            ids = {
-                name: data(await cw.api.post("/v1/webhook-endpoints", key, {"url": url}), 201)["id"]
-                for name, url in urls.items()
-            }
+            urls, ids = await endpoints(cw, rx, "kept", "deleted", "racing")
             await status_change(cw, None)
             data(await cw.api.delete(f"/v1/webhook-endpoints/{ids['deleted']}", key))
             async with cw.engine.begin() as conn:  # disabled after the claim query was planned
                 await conn.exec_driver_sql(
                     "UPDATE webhook_endpoints SET disabled_at = now() WHERE id = %s",
-                    (uuid.UUID(ids["racing"]),),
+                    (ids["racing"],),
                 )
             # the number and its link, to each endpoint left; the deleted one's deliveries
             # went at once
@@ -264,14 +273,7 @@ async def test_disabled_endpoints_get_nothing(database: str) -> None:
 async def test_deliveries_of_an_endpoint_deleted_by_hand_are_dropped(database: str) -> None:
     with receiver() as rx:
         async with setup(database, test_settings()) as (cw, deliverer):
-            key = cw.world.test_key
-            urls = {name: rx.url(f"/{name}") for name in ("kept", "deleted", "raced")}
-            ids = {
-                name: uuid.UUID(
-                    data(await cw.api.post("/v1/webhook-endpoints", key, {"url": url}), 201)["id"]
-                )
-                for name, url in urls.items()
-            }
+            urls, ids = await endpoints(cw, rx, "kept", "deleted", "raced")
             await status_change(cw, None)
             async with cw.engine.begin() as conn:
                 await conn.exec_driver_sql(
