@@ -91,12 +91,13 @@ _FAILING = text(
         disabled_reason = CASE WHEN c.expired THEN CAST(:reason AS text) END,
         updated_at = CASE WHEN c.expired THEN clock_timestamp() ELSE e.updated_at END
     FROM checked c WHERE e.id = c.id
-    RETURNING e.id, c.expired
+    RETURNING e.org_id, e.mode, e.id, c.expired
 )
 UPDATE webhook_deliveries SET next_attempt_at = NULL, lease_owner = NULL,
     -- the failure that disabled the endpoint keeps its own error
     last_error = CASE WHEN id = :delivery_id THEN last_error ELSE :dropped END
-WHERE endpoint_id IN (SELECT id FROM endpoint WHERE expired) AND next_attempt_at IS NOT NULL"""
+WHERE (org_id, mode, endpoint_id) IN (SELECT org_id, mode, id FROM endpoint WHERE expired)
+  AND next_attempt_at IS NOT NULL"""
 )
 
 
