@@ -9,7 +9,6 @@ import orjson
 import pytest
 from alembic.script import ScriptDirectory
 
-from app.db.engine import create_engine
 from app.db.migrations import alembic_config, downgrade, upgrade
 from app.kit.logging import JSONFormatter
 from app.settings import Settings
@@ -38,16 +37,13 @@ async def test_readyz_when_migrated(api: Api) -> None:
 
 async def test_readyz_is_503_until_the_database_is_at_head(server: DatabaseServer) -> None:
     url = server.create_database(migrate=False)
-    engine = create_engine(url, pool_size=1)
-    try:
-        async with running_app(engine, test_settings()) as app, client_for(app) as client:
-            unmigrated = await client.get("/readyz")
-            upgrade(url)
-            migrated = await client.get("/readyz")
-            downgrade(url, "base")  # a database left behind the code
-            behind = await client.get("/readyz")
-    finally:
-        await engine.dispose()
+    running = running_app(url, test_settings(), pool_size=1)
+    async with running as app, client_for(app) as client:
+        unmigrated = await client.get("/readyz")
+        upgrade(url)
+        migrated = await client.get("/readyz")
+        downgrade(url, "base")  # a database left behind the code
+        behind = await client.get("/readyz")
     for response in (unmigrated, behind):
         assert (response.status_code, error_code(response)) == (503, "NOT_READY")
         assert response.json()["error"]["request_id"] == response.headers["x-request-id"]

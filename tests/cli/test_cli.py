@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import pool, text
 
-from app.db.engine import create_engine
 from app.db.migrations import upgrade
 from app.keys.service import SCOPES
 from tests.support.api import Api, data, error_code
@@ -84,12 +83,8 @@ def database_url(fresh_db: Callable[[], str]) -> str:
 @asynccontextmanager
 async def api_on(url: str) -> AsyncIterator[Api]:
     """The API on the CLI's database; no key cache, so a revocation shows at once."""
-    engine = create_engine(url, pool_size=2)
-    try:
-        async with running_app(engine, test_settings()) as app, client_for(app) as client:
-            yield Api(client)
-    finally:
-        await engine.dispose()
+    async with running_app(url, test_settings(), pool_size=2) as app, client_for(app) as client:
+        yield Api(client)
 
 
 def key_ids(url: str) -> set[str]:

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.db.engine import create_engine, create_sessionmaker
+from app.db.engine import create_sessionmaker
 from numlink_client import APIConnectionError, AsyncNumlink, errors
 from numlink_client._flow import Options
 from numlink_client.errors import UnexpectedResponseError
@@ -59,12 +59,9 @@ def faulty(
 async def committed(fresh_db: Callable[[], str]) -> AsyncIterator[tuple[FastAPI, World]]:
     """The app on a committed database of its own: a replay reads the key's row, which the
     rolled-back test transaction would hold locked."""
-    engine = create_engine(fresh_db(), pool_size=5)
-    try:
-        async with running_app(engine, test_settings()) as app, client_for(app) as http:
-            yield app, await World.create(Api(http), create_sessionmaker(engine))
-    finally:
-        await engine.dispose()
+    running = running_app(fresh_db(), test_settings(), pool_size=5)
+    async with running as app, client_for(app) as http:
+        yield app, await World.create(Api(http), create_sessionmaker(app.state.engine))
 
 
 async def test_a_lost_answer_is_replayed_not_applied_twice(

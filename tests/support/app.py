@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.db.engine import create_engine
 from app.jobs.context import JobContext
 from app.jobs.worker import run_until_settled
 from app.main import create_app, opened_pools, wire_state
@@ -73,12 +74,17 @@ def build_app(
 
 @asynccontextmanager
 async def running_app(
-    engine: AsyncEngine, settings: Settings, catalog: ProviderCatalog | None = None
+    url: str, settings: Settings, *, pool_size: int, catalog: ProviderCatalog | None = None
 ) -> AsyncIterator[FastAPI]:
-    """The app on committed data: its own pools, opened and closed as its lifespan would."""
-    app = build_app(engine, settings, catalog=catalog)
-    async with opened_pools(app):
-        yield app
+    """The app on the committed database at ``url``: its engine (``app.state.engine``) and
+    pools, opened and closed as the app's lifespan would."""
+    engine = create_engine(url, pool_size=pool_size)
+    try:
+        app = build_app(engine, settings, catalog=catalog)
+        async with opened_pools(app):
+            yield app
+    finally:
+        await engine.dispose()
 
 
 def client_for(app: FastAPI) -> httpx.AsyncClient:

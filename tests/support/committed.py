@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.db.engine import create_engine, create_sessionmaker
+from app.db.engine import create_sessionmaker
 from app.settings import Settings
 from providers.catalog import ProviderCatalog
 from tests.support.api import Api, World
@@ -48,15 +48,12 @@ async def committed_world(
     catalog: ProviderCatalog | None = None,
 ) -> AsyncIterator[CommittedWorld]:
     url = make_db()
-    engine = create_engine(url, pool_size=pool_size)
-    try:
-        async with running_app(engine, settings, catalog) as app, client_for(app) as client:
-            api = Api(client)
-            sessions = create_sessionmaker(engine)
-            world = await World.create(api, sessions)
-            yield CommittedWorld(url, engine, sessions, api, world, app)
-    finally:
-        await engine.dispose()
+    running = running_app(url, settings, pool_size=pool_size, catalog=catalog)
+    async with running as app, client_for(app) as client:
+        api = Api(client)
+        sessions = create_sessionmaker(app.state.engine)
+        world = await World.create(api, sessions)
+        yield CommittedWorld(url, app.state.engine, sessions, api, world, app)
 
 
 def start_worker(
